@@ -1,0 +1,216 @@
+{# Study B outcomes by county and period (long): sick leave, exhaustion, AAP share two months after, AAP inflow by origin and age, applications, rejections. #}
+{% set inflow_splits = [
+    ('aap_inflow_total', 'true', 'population_18_66'),
+    ('aap_inflow_sickness_benefit', 'from_sickness_benefit', 'population_18_66'),
+    ('aap_inflow_other', 'not from_sickness_benefit', 'population_18_66'),
+    ('aap_inflow_sickness_benefit_18_29', "from_sickness_benefit and age_group = '18-29'", 'population_18_29'),
+    ('aap_inflow_sickness_benefit_30_66', "from_sickness_benefit and age_group = '30-66'", 'population_30_66'),
+    ('aap_inflow_other_18_29', "not from_sickness_benefit and age_group = '18-29'", 'population_18_29'),
+    ('aap_inflow_other_30_66', "not from_sickness_benefit and age_group = '30-66'", 'population_30_66'),
+] %}
+
+with population as (
+    select * from {{ ref('int_population__county_years') }}
+),
+
+exhaustions as (
+    select * from {{ ref('int_sickness_benefit_exhaustions_flagged') }}
+),
+
+new_recipients as (
+    select * from {{ ref('int_aap_months_flagged_new') }}
+),
+
+aap_months as (
+    select * from {{ ref('stg_register__aap_months') }}
+),
+
+applications as (
+    select applications.*
+    from {{ ref('stg_register__aap_applications') }} as applications
+    anti join {{ ref('int_aap_persons_transferred') }} as transferred
+        on transferred.person_id = applications.person_id
+),
+
+sick_leave as (
+    select * from {{ ref('stg_register__sick_leave_quarters') }}
+),
+
+bounds as (
+    select
+        (select min(exhaustion_month) from exhaustions) as first_exhaustion_month,
+        (select max(exhaustion_month) from exhaustions) as last_exhaustion_month,
+        (select min(month) from aap_months) as first_aap_month,
+        (select max(month) from aap_months) as last_aap_month,
+        (select min(received_month) from applications) as first_received_month,
+        (select max(received_month) from applications) as last_received_month,
+        (select min(decision_month) from applications) as first_decision_month,
+        (select max(decision_month) from applications) as last_decision_month,
+),
+
+months as (
+    {{ month_series(
+        'least(bounds.first_exhaustion_month, bounds.first_aap_month, bounds.first_received_month)',
+        'greatest(bounds.last_exhaustion_month, bounds.last_aap_month, bounds.last_received_month, bounds.last_decision_month)',
+        from_relation='bounds'
+    ) }}
+),
+
+county_months as (
+    select
+        population.county_code,
+        months.period_start,
+        population.population_18_29,
+        population.population_30_66,
+        population.population_18_66,
+    from months
+    inner join population
+        on population.year = cast(extract(year from months.period_start) as integer)
+),
+
+exhaustion_counts as (
+    select
+        county_code,
+        exhaustion_month as period_start,
+        count(*) as exhausted,
+        count(*) filter (where not is_transferred_person) as exhausted_kept,
+        count(*) filter (where not is_transferred_person and on_aap_two_months_after) as on_aap_two_months_after,
+    from exhaustions
+    group by county_code, exhaustion_month
+),
+
+inflow_counts as (
+    select
+        county_code,
+        month as period_start,
+        {% for outcome_id, condition, _ in inflow_splits %}
+        count(*) filter (where {{ condition }}) as {{ outcome_id }},
+        {% endfor %}
+    from new_recipients
+    group by county_code, month
+),
+
+received_counts as (
+    select
+        county_code,
+        received_month as period_start,
+        count(*) as received,
+    from applications
+    group by county_code, received_month
+),
+
+decision_counts as (
+    select
+        county_code,
+        decision_month as period_start,
+        count(*) filter (where decision = 'rejected') as rejected,
+        count(*) filter (where decision in ('granted', 'rejected')) as decided,
+    from applications
+    where decision_month is not null
+    group by county_code, decision_month
+),
+
+grid as (
+    select
+        county_months.*,
+        coalesce(exhaustion_counts.exhausted, 0) as exhausted,
+        coalesce(exhaustion_counts.exhausted_kept, 0) as exhausted_kept,
+        coalesce(exhaustion_counts.on_aap_two_months_after, 0) as on_aap_two_months_after,
+        {% for outcome_id, _, _ in inflow_splits %}
+        coalesce(inflow_counts.{{ outcome_id }}, 0) as {{ outcome_id }},
+        {% endfor %}
+        coalesce(received_counts.received, 0) as received,
+        coalesce(decision_counts.rejected, 0) as rejected,
+        coalesce(decision_counts.decided, 0) as decided,
+        county_months.period_start between bounds.first_exhaustion_month and bounds.last_exhaustion_month
+            as in_exhaustion_range,
+        county_months.period_start
+            between greatest(bounds.first_exhaustion_month, {{ dbt.dateadd('month', -2, 'bounds.first_aap_month') }})
+            and least(bounds.last_exhaustion_month, {{ dbt.dateadd('month', -2, 'bounds.last_aap_month') }})
+            as in_share_range,
+        county_months.period_start
+            between {{ dbt.dateadd('month', 1, 'bounds.first_aap_month') }} and bounds.last_aap_month
+            as in_inflow_range,
+        county_months.period_start between bounds.first_received_month and bounds.last_received_month
+            as in_received_range,
+        county_months.period_start between bounds.first_decision_month and bounds.last_decision_month
+            as in_decision_range,
+    from county_months
+    cross join bounds
+    left join exhaustion_counts using (county_code, period_start)
+    left join inflow_counts using (county_code, period_start)
+    left join received_counts using (county_code, period_start)
+    left join decision_counts using (county_code, period_start)
+),
+
+long as (
+    select
+        'sickness_benefit_exhaustion' as outcome_id,
+        period_start,
+        county_code,
+        cast(exhausted as double) as numerator,
+        cast(population_18_66 as double) as denominator,
+    from grid
+    where in_exhaustion_range
+
+    union all
+
+    select
+        'aap_share_two_months_after_exhaustion' as outcome_id,
+        period_start,
+        county_code,
+        cast(on_aap_two_months_after as double) as numerator,
+        cast(exhausted_kept as double) as denominator,
+    from grid
+    where in_share_range
+
+    {% for outcome_id, _, denominator in inflow_splits %}
+    union all
+
+    select
+        '{{ outcome_id }}' as outcome_id,
+        period_start,
+        county_code,
+        cast({{ outcome_id }} as double) as numerator,
+        cast({{ denominator }} as double) as denominator,
+    from grid
+    where in_inflow_range
+    {% endfor %}
+
+    union all
+
+    select
+        'aap_applications' as outcome_id,
+        period_start,
+        county_code,
+        cast(received as double) as numerator,
+        cast(population_18_66 as double) as denominator,
+    from grid
+    where in_received_range
+
+    union all
+
+    select
+        'aap_rejection_pct' as outcome_id,
+        period_start,
+        county_code,
+        cast(rejected as double) as numerator,
+        cast(decided as double) as denominator,
+    from grid
+    where in_decision_range
+
+    union all
+
+    select
+        'sick_leave_pct' as outcome_id,
+        sick_leave.quarter_start as period_start,
+        sick_leave.county_code,
+        sick_leave.sick_leave_pct * population.population_18_66 as numerator,
+        cast(population.population_18_66 as double) as denominator,
+    from sick_leave
+    inner join population
+        on population.county_code = sick_leave.county_code
+        and population.year = cast(extract(year from sick_leave.quarter_start) as integer)
+)
+
+select * from long

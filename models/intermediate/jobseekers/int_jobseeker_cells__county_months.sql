@@ -1,0 +1,67 @@
+{# Job-seeker outcome counts by county, month and cell (gender x age group 18-29/30-49/50-66 x education), for the composition-adjusted model. #}
+{% set outcomes = jobseeker_outcomes() %}
+
+with flagged as (
+    select
+        *,
+        {{ age_group('age', 'three') }} as age_group,
+    from {{ ref('int_jobseeker_months_flagged') }}
+),
+
+labour_force as (
+    select * from {{ ref('stg_register__labour_force_months') }}
+),
+
+counts as (
+    select
+        county_code,
+        month,
+        gender || '|' || age_group || '|' || education as cell,
+        {% for outcome in outcomes %}
+        count(*) filter (where {{ outcome.condition }}) as {{ outcome.id }},
+        {% endfor %}
+    from flagged
+    where age_group is not null
+    group by county_code, month, cell
+),
+
+cells as (
+    select distinct cell
+    from counts
+),
+
+grid as (
+    select
+        labour_force.county_code,
+        labour_force.month,
+        cells.cell,
+        labour_force.labour_force,
+        {% for outcome in outcomes %}
+        coalesce(counts.{{ outcome.id }}, 0) as {{ outcome.id }},
+        {% endfor %}
+    from labour_force
+    cross join cells
+    left join counts
+        on counts.county_code = labour_force.county_code
+        and counts.month = labour_force.month
+        and counts.cell = cells.cell
+),
+
+long as (
+    {% for outcome in outcomes %}
+    select
+        '{{ outcome.id }}' as outcome_id,
+        grid.month as period_start,
+        grid.county_code,
+        grid.cell,
+        cast(grid.{{ outcome.id }} as double) as numerator,
+        cast(grid.labour_force as double) as denominator,
+    from grid
+    {% if outcome.new_only %}
+    where grid.month >= (select min(month) from flagged where is_countable_month)
+    {% endif %}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+)
+
+select * from long

@@ -1,0 +1,60 @@
+{# Job-seeker outcome counts by county and month over the full labour-force grid (a month with no events counts 0). #}
+{% set outcomes = jobseeker_outcomes() %}
+
+with flagged as (
+    select * from {{ ref('int_jobseeker_months_flagged') }}
+),
+
+labour_force as (
+    select * from {{ ref('stg_register__labour_force_months') }}
+),
+
+first_countable as (
+    select min(month) as first_countable_month
+    from flagged
+    where is_countable_month
+),
+
+counts as (
+    select
+        county_code,
+        month,
+        {% for outcome in outcomes %}
+        count(*) filter (where {{ outcome.condition }}) as {{ outcome.id }},
+        {% endfor %}
+    from flagged
+    group by county_code, month
+),
+
+grid as (
+    select
+        labour_force.county_code,
+        labour_force.month,
+        labour_force.labour_force,
+        {% for outcome in outcomes %}
+        coalesce(counts.{{ outcome.id }}, 0) as {{ outcome.id }},
+        {% endfor %}
+    from labour_force
+    left join counts
+        on counts.county_code = labour_force.county_code
+        and counts.month = labour_force.month
+),
+
+long as (
+    {% for outcome in outcomes %}
+    select
+        '{{ outcome.id }}' as outcome_id,
+        grid.month as period_start,
+        grid.county_code,
+        cast(grid.{{ outcome.id }} as double) as numerator,
+        cast(grid.labour_force as double) as denominator,
+    from grid
+    {% if outcome.new_only %}
+    cross join first_countable
+    where grid.month >= first_countable.first_countable_month
+    {% endif %}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+)
+
+select * from long

@@ -1,0 +1,17 @@
+with source as (
+    select * from {{ ref('ssb_population_county_year') }}
+),
+
+renamed as (
+    select
+        cast(county_code as varchar) as county_code,
+        cast(county_name as varchar) as county_name,
+        cast(year as integer) as year,
+        cast(pop_total as bigint) as population_total,
+        cast(pop_18_66 as bigint) as population_18_66,
+        cast(pop_15_74 as bigint) as population_15_74,
+        cast(quality_note as varchar) as quality_note,
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,19 @@
+with source as (
+    select * from {{ source('register', 'jobseeker_months') }}
+),
+
+renamed as (
+    select
+        cast(person_id as bigint) as person_id,
+        cast(month as date) as month,
+        cast(county_code as varchar) as county_code,
+        cast(gender as varchar) as gender,
+        cast(birth_year as integer) as birth_year,
+        cast(education as varchar) as education,
+        cast(jobseeker_status as varchar) as jobseeker_status,
+        cast(has_dagpenger as boolean) as has_dagpenger,
+        cast(spell_start as date) as spell_start,
+    from source
+)
+
+select * from renamed

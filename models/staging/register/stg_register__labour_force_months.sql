@@ -1,0 +1,13 @@
+with source as (
+    select * from {{ source('register', 'labour_force_months') }}
+),
+
+renamed as (
+    select
+        cast(county_code as varchar) as county_code,
+        cast(month as date) as month,
+        cast(labour_force as bigint) as labour_force,
+    from source
+)
+
+select * from renamed

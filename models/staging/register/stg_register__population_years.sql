@@ -1,0 +1,14 @@
+with source as (
+    select * from {{ source('register', 'population_years') }}
+),
+
+renamed as (
+    select
+        cast(county_code as varchar) as county_code,
+        cast(year as integer) as year,
+        cast(age_group as varchar) as age_group,
+        cast(population as bigint) as population,
+    from source
+)
+
+select * from renamed

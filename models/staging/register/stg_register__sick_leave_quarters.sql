@@ -1,0 +1,13 @@
+with source as (
+    select * from {{ source('register', 'sick_leave_quarters') }}
+),
+
+renamed as (
+    select
+        cast(county_code as varchar) as county_code,
+        cast(quarter_start as date) as quarter_start,
+        cast(sick_leave_pct as double) as sick_leave_pct,
+    from source
+)
+
+select * from renamed

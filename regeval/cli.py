@@ -1,0 +1,65 @@
+"""The regeval command: generate, build, estimate and run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from regeval.progress import say
+
+
+def _generate(args: argparse.Namespace) -> None:
+    from regeval.generate import generate_register
+
+    summary = generate_register(args.out, args.scale, args.seed, progress=say)
+    say(f"wrote {args.out}: {summary}")
+
+
+def _estimate(args: argparse.Namespace) -> None:
+    from regeval.estimate import run_estimation
+
+    run_estimation(args.db, progress=say)
+
+
+def _run(_: argparse.Namespace) -> None:
+    from regeval.pipeline import RunConfig, run
+
+    run(RunConfig.from_env())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    from regeval import paths
+
+    parser = argparse.ArgumentParser(prog="regeval", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write a synthetic register extract")
+    generate.add_argument("--out", type=Path, required=True, help="output directory")
+    generate.add_argument("--scale", type=float, default=1.0, help="1.0 = Norway's size")
+    generate.add_argument("--seed", type=int, default=2015)
+    generate.set_defaults(handler=_generate)
+
+    estimate = commands.add_parser("estimate", help="regressions, placebos and inference")
+    estimate.add_argument("--db", type=Path, default=paths.db_path(), help="DuckDB file")
+    estimate.set_defaults(handler=_estimate)
+
+    run = commands.add_parser("run", help="the whole job on the REGEVAL_* settings")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the regeval command."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except (FileNotFoundError, RuntimeError, ValueError) as error:
+        say(f"regeval: error: {error}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

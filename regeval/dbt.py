@@ -1,0 +1,55 @@
+"""Runs dbt commands of the project against a chosen DuckDB file and register directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from regeval.paths import PROJECT_DIR
+
+
+class DbtError(RuntimeError):
+    """A dbt command failed."""
+
+
+def run_dbt(
+    args: list[str],
+    *,
+    db_path: Path,
+    data_dir: Path,
+    target_dir: Path | None = None,
+    quiet: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run `dbt ARGS` in the project with REGEVAL_DB and REGEVAL_DATA set; raise DbtError on failure."""
+    env = dict(os.environ)
+    env["REGEVAL_DB"] = str(db_path)
+    env["REGEVAL_DATA"] = str(data_dir)
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    command = [
+        str(Path(sys.executable).with_name("dbt")),
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+    ]
+    if target_dir is not None:
+        command += ["--target-path", str(target_dir)]
+        env["DBT_LOG_PATH"] = str(target_dir / "logs")
+    result = subprocess.run(
+        command,
+        cwd=PROJECT_DIR,
+        env=env,
+        text=True,
+        capture_output=quiet,
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = ""
+        if quiet:
+            lines = (result.stdout or "").splitlines()
+            detail = "\n" + "\n".join(line for line in lines if "ERROR" in line or "FAIL" in line)
+        raise DbtError(f"dbt {' '.join(args)} failed (exit {result.returncode}){detail}")
+    return result
