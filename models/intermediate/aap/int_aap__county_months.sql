@@ -25,11 +25,8 @@ aap_months as (
     select * from {{ ref('stg_register__aap_months') }}
 ),
 
-applications as (
-    select applications.*
-    from {{ ref('stg_register__aap_applications') }} as applications
-    anti join {{ ref('int_aap_persons_transferred') }} as transferred
-        on transferred.person_id = applications.person_id
+application_counts as (
+    select * from {{ ref('int_aap_applications__county_months') }}
 ),
 
 sick_leave as (
@@ -42,10 +39,10 @@ bounds as (
         (select max(exhaustion_month) from exhaustions) as last_exhaustion_month,
         (select min(month) from aap_months) as first_aap_month,
         (select max(month) from aap_months) as last_aap_month,
-        (select min(received_month) from applications) as first_received_month,
-        (select max(received_month) from applications) as last_received_month,
-        (select min(decision_month) from applications) as first_decision_month,
-        (select max(decision_month) from applications) as last_decision_month,
+        (select min(period_start) from application_counts where received > 0) as first_received_month,
+        (select max(period_start) from application_counts where received > 0) as last_received_month,
+        (select min(period_start) from application_counts where decided > 0) as first_decision_month,
+        (select max(period_start) from application_counts where decided > 0) as last_decision_month,
 ),
 
 months as (
@@ -90,26 +87,6 @@ inflow_counts as (
     group by county_code, month
 ),
 
-received_counts as (
-    select
-        county_code,
-        received_month as period_start,
-        count(*) as received,
-    from applications
-    group by county_code, received_month
-),
-
-decision_counts as (
-    select
-        county_code,
-        decision_month as period_start,
-        count(*) filter (where decision = 'rejected') as rejected,
-        count(*) filter (where decision in ('granted', 'rejected')) as decided,
-    from applications
-    where decision_month is not null
-    group by county_code, decision_month
-),
-
 grid as (
     select
         county_months.*,
@@ -119,9 +96,9 @@ grid as (
         {% for outcome_id, _, _ in inflow_splits %}
         coalesce(inflow_counts.{{ outcome_id }}, 0) as {{ outcome_id }},
         {% endfor %}
-        coalesce(received_counts.received, 0) as received,
-        coalesce(decision_counts.rejected, 0) as rejected,
-        coalesce(decision_counts.decided, 0) as decided,
+        coalesce(application_counts.received, 0) as received,
+        coalesce(application_counts.rejected, 0) as rejected,
+        coalesce(application_counts.decided, 0) as decided,
         county_months.period_start between bounds.first_exhaustion_month and bounds.last_exhaustion_month
             as in_exhaustion_range,
         county_months.period_start
@@ -139,8 +116,7 @@ grid as (
     cross join bounds
     left join exhaustion_counts using (county_code, period_start)
     left join inflow_counts using (county_code, period_start)
-    left join received_counts using (county_code, period_start)
-    left join decision_counts using (county_code, period_start)
+    left join application_counts using (county_code, period_start)
 ),
 
 long as (
