@@ -21,6 +21,7 @@ def run_dbt(
     data_dir: Path,
     target_dir: Path | None = None,
     quiet: bool = False,
+    project_dir: Path = PROJECT_DIR,
 ) -> subprocess.CompletedProcess[str]:
     """Run `dbt ARGS` in the project with REGEVAL_DB and REGEVAL_DATA set; raise DbtError on failure."""
     env = dict(os.environ)
@@ -31,16 +32,16 @@ def run_dbt(
         str(Path(sys.executable).with_name("dbt")),
         *args,
         "--project-dir",
-        str(PROJECT_DIR),
+        str(project_dir),
         "--profiles-dir",
-        str(PROJECT_DIR),
+        str(project_dir),
     ]
     if target_dir is not None:
         command += ["--target-path", str(target_dir)]
         env["DBT_LOG_PATH"] = str(target_dir / "logs")
     result = subprocess.run(
         command,
-        cwd=PROJECT_DIR,
+        cwd=project_dir,
         env=env,
         text=True,
         capture_output=quiet,
