@@ -7,6 +7,12 @@ units as (
     select * from {{ ref('study_units') }}
 ),
 
+excluded as (
+    select study_id, county_code
+    from {{ ref('study_exclusions') }}
+    where is_excluded
+),
+
 cells as (
     select * from {{ ref('int_jobseeker_cells__county_months') }}
     union all
@@ -29,6 +35,9 @@ panel as (
     inner join units
         on units.study_id = windows.study_id
         and units.county_code = cells.county_code
+    anti join excluded
+        on excluded.study_id = windows.study_id
+        and excluded.county_code = cells.county_code
 )
 
 select * from panel

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from pandas_reference import CONTROL_LOW_OIL, group_rates, pre_post
+
 from regeval.paths import PROJECT_DIR
 
 UNEMPLOYMENT = "hedmark_2014_public_unemployment"

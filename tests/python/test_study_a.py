@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from pandas_reference import CONTROL_LOW_OIL, group_rates, jobseeker_counts, pre_post
 
 STUDY = "hedmark_2014_jobseekers"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from pandas_reference import aap_inflow_counts, group_rates, pre_post
 
 STUDY = "hedmark_2014_aap"

@@ -1,0 +1,148 @@
+"""The estimation entry point: every study and outcome, read read-only, then written in one transaction."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from regeval.estimate.cells import ppml_term
+from regeval.estimate.design import StudyDesign, designs_from
+from regeval.estimate.event_study import event_study
+from regeval.estimate.linear import county_terms, pooled_term
+from regeval.estimate.panels import Inputs, read_inputs
+from regeval.estimate.placebos import leave_one_out_rows, space_rows, time_rows
+from regeval.estimate.results import Outcome, term_rows
+from regeval.estimate.sample import cell_panel, county_panel, group_panel
+from regeval.estimate.threads import blas_threads
+from regeval.estimate.write import TABLES, write_tables
+
+
+@dataclass
+class Rows:
+    """Rows collected for the three output tables."""
+
+    regression_effects: list[dict] = field(default_factory=list)
+    placebo_effects: list[dict] = field(default_factory=list)
+    event_study: list[dict] = field(default_factory=list)
+
+    def extend(self, other: Rows) -> None:
+        """Append another collection's rows."""
+        self.regression_effects += other.regression_effects
+        self.placebo_effects += other.placebo_effects
+        self.event_study += other.event_study
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The rows as DataFrames with the tables' columns."""
+        return {
+            name: pd.DataFrame(getattr(self, name), columns=list(columns))
+            for name, columns in TABLES.items()
+        }
+
+
+def estimate_outcome(
+    outcome: Outcome,
+    design: StudyDesign,
+    county: pd.DataFrame,
+    groups: pd.DataFrame,
+    cells: pd.DataFrame,
+) -> Rows:
+    """All models, inference, placebo loops and the event study of one study outcome."""
+    rows = Rows()
+    window = design.window(outcome.outcome_id)
+    if window is None or county.empty:
+        return rows
+    panel = county_panel(county)
+    sample = panel.select(window.sample(panel.period))
+    if not sample.has(sample.treated) or len(sample.controls()) < 2:
+        return rows
+    county_fits = county_terms(panel, window, design)
+    post = county_fits[0]
+    terms = list(county_fits)
+    if not groups.empty:
+        terms.insert(0, pooled_term(group_panel(groups), panel, window))
+    if not cells.empty:
+        cell_rows = cell_panel(cells, panel.treated, np.unique(sample.unit).tolist())
+        ppml = ppml_term(cell_rows, window, post.pre_mean)
+        if ppml is not None:
+            terms.append(ppml)
+    for term in terms:
+        rows.regression_effects += term_rows(outcome, term)
+    controls_obs = int(np.sum(sample.unit != sample.treated))
+    rows.placebo_effects += time_rows(outcome, panel, window, design)
+    rows.placebo_effects += space_rows(outcome, post, controls_obs)
+    rows.placebo_effects += leave_one_out_rows(outcome, sample, window, post.pre_mean)
+    event_rows, trend_rows = event_study(outcome, panel, window, design)
+    rows.event_study += event_rows
+    rows.regression_effects += trend_rows
+    return rows
+
+
+def _split(frame: pd.DataFrame, study_id: str) -> dict[str, pd.DataFrame]:
+    """One study's rows of a panel, by outcome."""
+    part = frame[frame["study_id"] == study_id]
+    return {str(k): v for k, v in part.groupby("outcome_id", sort=True)}
+
+
+def estimate_study(design: StudyDesign, inputs: Inputs) -> Rows:
+    """Every outcome of one study."""
+    rows = Rows()
+    county = _split(inputs.county_panel, design.study_id)
+    groups = _split(inputs.study_panel, design.study_id)
+    cells = _split(inputs.cell_panel, design.study_id)
+    empty_groups = inputs.study_panel.iloc[0:0]
+    empty_cells = inputs.cell_panel.iloc[0:0]
+    for outcome_id, panel in county.items():
+        outcome = Outcome(design.study_id, outcome_id)
+        try:
+            rows.extend(
+                estimate_outcome(
+                    outcome,
+                    design,
+                    panel,
+                    groups.get(outcome_id, empty_groups),
+                    cells.get(outcome_id, empty_cells),
+                )
+            )
+        except Exception as error:
+            error.add_note(f"while estimating {design.study_id} / {outcome_id}")
+            raise
+    return rows
+
+
+def run_estimation(db_path: Path, progress: Callable[[str], None] | None = None) -> dict:
+    """Estimate every study and outcome in the DuckDB file and write the three result tables.
+
+    Returns {"rows": {table: rows written}, "seconds": elapsed, "studies": n, "outcomes": n}.
+    """
+    started = time.perf_counter()
+    say = progress or (lambda message: None)
+    db_path = Path(db_path)
+    inputs = read_inputs(db_path)
+    designs = designs_from(inputs.studies, inputs.study_windows)
+    rows = Rows()
+    n_outcomes = 0
+    with blas_threads(1):
+        for study_id, design in designs.items():
+            study_started = time.perf_counter()
+            outcomes = inputs.county_panel.loc[
+                inputs.county_panel["study_id"] == study_id, "outcome_id"
+            ]
+            n = int(outcomes.nunique())
+            rows.extend(estimate_study(design, inputs))
+            n_outcomes += n
+            say(
+                f"estimate {study_id}: {n} outcome(s) in {time.perf_counter() - study_started:.1f} s"
+            )
+    written = write_tables(db_path, rows.frames())
+    seconds = time.perf_counter() - started
+    say(
+        "estimate: wrote "
+        + ", ".join(f"{table} ({count} rows)" for table, count in written.items())
+        + f" in {seconds:.1f} s"
+    )
+    return {"rows": written, "seconds": seconds, "studies": len(designs), "outcomes": n_outcomes}

@@ -1,0 +1,212 @@
+"""Estimators: the fast fixed-effects solvers against statsmodels, and planted shifts recovered exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from regeval.estimate.cells import ppml_term
+from regeval.estimate.design import designs_from
+from regeval.estimate.fe import TwoWayFE
+from regeval.estimate.linear import county_terms, pooled_term
+from regeval.estimate.models import fit_twfe, twfe_design
+from regeval.estimate.poisson import PoissonFE
+from regeval.estimate.sample import Panel, cell_panel, county_panel, group_panel
+from regeval.estimate.simulate import StudySpec, simulate_study
+
+
+def random_panel(seed: int, n_units: int = 7, n_periods: int = 15, drop: float = 0.1) -> Panel:
+    """An unbalanced weighted panel with random rates."""
+    rng = np.random.default_rng(seed)
+    unit = np.repeat([f"{i:02d}" for i in range(n_units)], n_periods).astype(object)
+    period = np.tile(np.arange(n_periods), n_units).astype("datetime64[D]")
+    keep = rng.random(unit.size) > drop
+    keep[:n_periods] = True
+    rate = rng.normal(3, 1, unit.size)
+    weight = rng.uniform(1, 1e5, unit.size)
+    return Panel(
+        unit[keep], period[keep], rate[keep], weight[keep], rate[keep], weight[keep], 1.0, "00"
+    )
+
+
+def period_flags(periods: np.ndarray) -> np.ndarray:
+    """post (days 10 on) and a placebo window before it (days 5-9)."""
+    day = periods.astype(int)
+    return np.column_stack([day >= 10, (day >= 5) & (day < 10)]).astype(float)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_two_way_fe_matches_statsmodels_wls(seed: int) -> None:
+    panel = random_panel(seed)
+    regressors = period_flags(panel.period)
+    model = TwoWayFE(panel)
+    for unit in ("00", "04"):
+        shifted = Panel(
+            panel.unit, panel.period, panel.rate, panel.weight, panel.rate, panel.weight, 1.0, unit
+        )
+        x = twfe_design(shifted, regressors)
+        reference = sm.WLS(panel.rate, x, weights=panel.weight).fit().params
+        np.testing.assert_allclose(model.coefficients(unit, regressors), reference[:2], rtol=1e-9)
+        alone = sm.WLS(panel.rate, np.delete(x, 1, axis=1), weights=panel.weight).fit().params
+        separate = model.coefficients(unit, regressors, joint=False)
+        np.testing.assert_allclose(separate[0], alone[0], rtol=1e-9)
+
+
+def test_two_way_fe_flags_unidentified_terms() -> None:
+    panel = random_panel(4, drop=0.0)
+    day = panel.period.astype(int)
+    everywhere = np.ones((panel.n_obs, 1))
+    assert np.isnan(TwoWayFE(panel).coefficients("00", everywhere)).all()
+    collinear = np.column_stack([day >= 10, day < 10]).astype(float)
+    assert np.isnan(TwoWayFE(panel).coefficients("00", collinear)).all()
+    assert np.isnan(TwoWayFE(panel).coefficients("not a unit", everywhere)).all()
+
+
+def test_fit_twfe_tidy_has_the_columns_and_contains_the_estimate() -> None:
+    panel = random_panel(5)
+    fit = fit_twfe(panel, ("post", "placebo_window"), period_flags, "twfe_county", "cluster_county")
+    tidy = fit.tidy()
+    assert list(tidy.columns) == [
+        "term",
+        "estimate",
+        "std_error",
+        "statistic",
+        "p_value",
+        "ci_low",
+        "ci_high",
+        "inference",
+    ]
+    assert (tidy["ci_low"] <= tidy["estimate"]).all()
+    assert (tidy["estimate"] <= tidy["ci_high"]).all()
+    assert (tidy["inference"] == "cluster_county").all()
+    np.testing.assert_allclose(
+        tidy["estimate"], TwoWayFE(panel).coefficients("00", period_flags(panel.period))
+    )
+
+
+def poisson_data(seed: int) -> tuple[np.ndarray, ...]:
+    """Poisson counts by county, period and cell with a treated x post shift."""
+    rng = np.random.default_rng(seed)
+    n_units, n_periods, n_cells = 6, 10, 4
+    unit = np.repeat(np.arange(n_units), n_periods * n_cells)
+    period = np.tile(np.repeat(np.arange(n_periods), n_cells), n_units)
+    cell = np.tile(np.arange(n_cells), n_units * n_periods)
+    exposure = rng.uniform(100, 1000, unit.size)
+    z = ((unit == 0) & (period >= 6)).astype(float)[:, None]
+    eta = (
+        np.log(exposure)
+        - 3
+        + rng.normal(0, 0.3, n_units)[unit]
+        + rng.normal(0, 0.1, n_periods)[period]
+        + rng.normal(0, 0.5, n_cells)[cell]
+        - 0.2 * z[:, 0]
+    )
+    return rng.poisson(np.exp(eta)).astype(float), exposure, unit, period, cell, z
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_poisson_fe_matches_statsmodels_glm_with_clustered_errors(seed: int) -> None:
+    count, exposure, unit, period, cell, z = poisson_data(seed)
+    model = PoissonFE(count, np.log(exposure), [unit, period, cell])
+    fit = model.fit(z)
+    assert fit.converged
+    reference = sm.GLM(
+        count, model.design(z), family=sm.families.Poisson(), offset=np.log(exposure)
+    ).fit(cov_type="cluster", cov_kwds={"groups": unit}, use_t=True)
+    np.testing.assert_allclose(fit.params, reference.params, rtol=1e-7, atol=1e-9)
+    se = np.sqrt(np.diag(model.cluster_vcov(fit, z, unit)))
+    np.testing.assert_allclose(se, reference.bse[-1:], rtol=1e-6)
+
+
+def tables_for(spec: StudySpec) -> tuple:
+    """Simulated tables, the study's design and its window."""
+    tables = simulate_study(spec)
+    design = designs_from(tables["studies"], tables["study_windows"])[spec.study_id]
+    return tables, design, design.window(spec.outcomes[0])
+
+
+shifts = st.floats(min_value=-0.8, max_value=0.8).filter(lambda x: abs(x) > 1e-3)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    effect=shifts,
+    n_controls=st.integers(min_value=2, max_value=8),
+    n_periods=st.integers(min_value=6, max_value=18),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_linear_models_return_a_planted_shift_exactly(
+    effect: float, n_controls: int, n_periods: int, seed: int
+) -> None:
+    intervention = n_periods // 2 + 1
+    spec = StudySpec(
+        n_controls=n_controls,
+        n_periods=n_periods,
+        intervention=intervention,
+        pre_end=intervention - 2,
+        placebo=(1, intervention - 2),
+        effect=effect,
+        seed=seed,
+    )
+    tables, design, window = tables_for(spec)
+    panel = county_panel(tables["county_panel"][tables["county_panel"]["role"] != "other"])
+    county = county_terms(panel, window, design)[0]
+    pooled = pooled_term(group_panel(tables["study_panel"]), panel, window)
+    for term in (county, pooled):
+        assert term.estimate == pytest.approx(effect, abs=1e-9)
+        assert 100 * term.estimate / term.pre_mean == pytest.approx(
+            100 * effect / term.pre_mean, abs=1e-9
+        )
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    effect=st.floats(min_value=-0.5, max_value=0.5).filter(lambda x: abs(x) > 1e-3),
+    n_cells=st.integers(min_value=1, max_value=6),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_ppml_returns_a_planted_multiplicative_shift_exactly(
+    effect: float, n_cells: int, seed: int
+) -> None:
+    spec = StudySpec(
+        n_controls=5,
+        n_periods=12,
+        intervention=8,
+        pre_end=6,
+        placebo=(2, 6),
+        effect=effect,
+        multiplicative=True,
+        n_cells=n_cells,
+        seed=seed,
+    )
+    tables, _, window = tables_for(spec)
+    panel = county_panel(tables["county_panel"][tables["county_panel"]["role"] != "other"])
+    cells = cell_panel(tables["cell_panel"], panel.treated, np.unique(panel.unit).tolist())
+    term = ppml_term(cells, window, pre_mean=1.0)
+    assert term is not None
+    assert 100 * np.expm1(term.estimate) == pytest.approx(100 * effect, abs=1e-7)
+    assert np.nanmax(np.abs(term.placebos)) < 1e-7
+
+
+def test_pooled_regression_reproduces_the_pre_post_did_with_noise() -> None:
+    spec = StudySpec(
+        n_controls=6,
+        n_periods=20,
+        intervention=13,
+        pre_end=11,
+        placebo=(4, 11),
+        effect=0.2,
+        noise=0.1,
+        seed=3,
+    )
+    tables, _, window = tables_for(spec)
+    panel = county_panel(tables["county_panel"][tables["county_panel"]["role"] != "other"])
+    pooled = pooled_term(group_panel(tables["study_panel"]), panel, window)
+    expected = tables["effects_pre_post"].iloc[0]
+    assert 100 * pooled.estimate / pooled.pre_mean == pytest.approx(
+        expected["effect_pct"], abs=1e-9
+    )
+    assert pooled.pre_mean == pytest.approx(expected["treated_pre"], abs=1e-12)
