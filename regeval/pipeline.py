@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,9 +49,30 @@ class RunConfig:
         )
 
 
-def building_path(db_path: Path) -> Path:
-    """The file a run builds into, beside the database it replaces."""
-    return db_path.with_name(db_path.name + ".building")
+def building_path(target: Path) -> Path:
+    """The file or directory a run builds into, beside the one it replaces."""
+    return target.with_name(target.name + ".building")
+
+
+def move_into_place(built: Path, target: Path) -> None:
+    """Replace target by built: a file with one atomic rename, a directory by two renames."""
+    if built.is_dir():
+        old = target.with_name(target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(built, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(built, target)
+
+
+def discard(path: Path) -> None:
+    """Remove a file or directory left by a failed run."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def has_register(data_dir: Path) -> bool:
@@ -89,24 +111,38 @@ def build(config: RunConfig, db_file: Path) -> None:
 
 
 def run(config: RunConfig) -> Path:
-    """Run the whole job; the database at config.db_path is replaced only if every step succeeds."""
+    """Run the whole job; the database and report are replaced only if every step succeeds."""
     started = time.perf_counter()
     ensure_register(config)
-    work_file = building_path(config.db_path)
-    work_file.unlink(missing_ok=True)
+    work_db = building_path(config.db_path)
+    work_report = building_path(config.report_dir)
+    for path in (work_db, work_report):
+        discard(path)
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        build(config, work_file)
+        build(config, work_db)
         from regeval.estimate import run_estimation
 
         with step("estimation: regressions, placebos and inference"):
-            run_estimation(work_file, progress=say)
+            run_estimation(work_db, progress=say)
         with step("dbt tests of the estimation tables"):
-            run_dbt(["test", "--select", "source:estimates"], db_path=work_file, data_dir=config.data_dir)
-        os.replace(work_file, config.db_path)
+            run_dbt(["test", "--select", "source:estimates"], db_path=work_db, data_dir=config.data_dir)
+        from regeval.report import build_report
+
+        with step("report"):
+            build_report(
+                work_db,
+                work_report,
+                progress=say,
+                register_is_synthetic=config.generate_if_missing,
+            )
+        move_into_place(work_db, config.db_path)
+        move_into_place(work_report, config.report_dir)
     except BaseException:
-        work_file.unlink(missing_ok=True)
+        for path in (work_db, work_report):
+            discard(path)
         raise
     say(f"database: {config.db_path}")
+    say(f"report:   {config.report_dir / 'index.html'}")
     say(f"done in {time.perf_counter() - started:.1f} s")
     return config.db_path
