@@ -22,6 +22,18 @@ def _estimate(args: argparse.Namespace) -> None:
     run_estimation(args.db, progress=say)
 
 
+def _validate(args: argparse.Namespace) -> None:
+    import tempfile
+
+    from regeval.validate import BadInputError, validate
+
+    with tempfile.TemporaryDirectory(prefix="regeval-validate-") as work:
+        problems = validate(args.data, Path(work))
+    if problems:
+        raise BadInputError(problems)
+    say(f"{args.data}: the register extract follows the contract")
+
+
 def _run(_: argparse.Namespace) -> None:
     from regeval.pipeline import RunConfig, run
 
@@ -44,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     estimate = commands.add_parser("estimate", help="regressions, placebos and inference")
     estimate.add_argument("--db", type=Path, default=paths.db_path(), help="DuckDB file")
     estimate.set_defaults(handler=_estimate)
+
+    validate = commands.add_parser("validate", help="check a register extract against the contract")
+    validate.add_argument("--data", type=Path, default=paths.data_dir(), help="extract directory")
+    validate.set_defaults(handler=_validate)
 
     run = commands.add_parser("run", help="the whole job on the REGEVAL_* settings")
     run.set_defaults(handler=_run)

@@ -9,17 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from regeval import paths
-from regeval.dbt import run_dbt
+from regeval.dbt import DbtError, run_dbt
 from regeval.progress import say, step
-
-REGISTER_TABLES = (
-    "jobseeker_months",
-    "labour_force_months",
-    "population_years",
-    "sickness_benefit_exhaustions",
-    "aap_months",
-    "aap_applications",
-    "sick_leave_quarters",
+from regeval.validate import (
+    BadInputError,
+    contract,
+    raise_for_failed_build,
+    table_file,
+    validate_structure,
 )
 
 
@@ -75,48 +72,45 @@ def discard(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def has_register(data_dir: Path) -> bool:
-    """True when every register table has a parquet or CSV file in data_dir."""
-    return all(
-        (data_dir / f"{t}.parquet").exists() or (data_dir / f"{t}.csv").exists()
-        for t in REGISTER_TABLES
-    )
-
-
 def ensure_register(config: RunConfig) -> None:
     """Generate the synthetic register when no extract was chosen and none is there yet."""
-    if has_register(config.data_dir):
+    if not config.generate_if_missing or all(table_file(config.data_dir, t) for t in contract()):
         return
-    if not config.generate_if_missing:
-        missing = [
-            t
-            for t in REGISTER_TABLES
-            if not (config.data_dir / f"{t}.parquet").exists()
-            and not (config.data_dir / f"{t}.csv").exists()
-        ]
-        raise FileNotFoundError(
-            f"REGEVAL_DATA={config.data_dir}: no file for register table(s) {', '.join(missing)} "
-            "(expected <table>.parquet or <table>.csv)"
-        )
     from regeval.generate import generate_register
 
     with step(f"generate the synthetic register (scale {config.scale}, seed {config.seed})"):
         generate_register(config.data_dir, config.scale, config.seed, progress=say)
 
 
+def check_structure(config: RunConfig) -> None:
+    """Stop before any SQL runs when a register file is missing or has missing or mistyped columns."""
+    with step(f"check the structure of the register extract in {config.data_dir}"):
+        problems = validate_structure(config.data_dir)
+    if problems:
+        raise BadInputError(problems)
+
+
 def build(config: RunConfig, db_file: Path) -> None:
-    """dbt build (seeds, models, tests) into db_file."""
+    """dbt build (seeds, contract tests, models, tests) into db_file; bad input is explained row by row."""
+    target = paths.PROJECT_DIR / "target"
     with step(f"dbt build into {db_file.name}"):
-        run_dbt(["build"], db_path=db_file, data_dir=config.data_dir)
+        try:
+            run_dbt(["build"], db_path=db_file, data_dir=config.data_dir, target_dir=target)
+        except DbtError:
+            raise_for_failed_build(target, db_file)
+            raise
 
 
 def run(config: RunConfig) -> Path:
     """Run the whole job; the database and report are replaced only if every step succeeds."""
     started = time.perf_counter()
     ensure_register(config)
+    check_structure(config)
     work_db = building_path(config.db_path)
     work_report = building_path(config.report_dir)
-    for path in (work_db, work_report):
+    work_publish = building_path(config.publish_dir)
+    work_files = (work_db, work_report, work_publish)
+    for path in work_files:
         discard(path)
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -127,22 +121,32 @@ def run(config: RunConfig) -> Path:
             run_estimation(work_db, progress=say)
         with step("dbt tests of the estimation tables"):
             run_dbt(["test", "--select", "source:estimates"], db_path=work_db, data_dir=config.data_dir)
+        from regeval.publish import min_cell_from_env, publish
+
+        with step(f"publish the shareable tables (small cells suppressed) into {config.publish_dir}"):
+            summary = publish(work_db, work_publish, min_cell_from_env())
+            say(
+                f"suppressed {summary['primary_suppressions']} cells of 1-{summary['threshold'] - 1} "
+                f"persons and {summary['secondary_suppressions']} more that would reveal them"
+            )
         from regeval.report import build_report
 
         with step("report"):
             build_report(
                 work_db,
                 work_report,
+                publish_dir=work_publish,
                 progress=say,
                 register_is_synthetic=config.generate_if_missing,
             )
-        move_into_place(work_db, config.db_path)
-        move_into_place(work_report, config.report_dir)
+        for built, target in zip(work_files, (config.db_path, config.report_dir, config.publish_dir)):
+            move_into_place(built, target)
     except BaseException:
-        for path in (work_db, work_report):
+        for path in work_files:
             discard(path)
         raise
-    say(f"database: {config.db_path}")
+    say(f"database (internal, person-level): {config.db_path}")
     say(f"report:   {config.report_dir / 'index.html'}")
+    say(f"publish (shareable): {config.publish_dir}")
     say(f"done in {time.perf_counter() - started:.1f} s")
     return config.db_path

@@ -1,0 +1,115 @@
+"""Row accounting: every register row read is used by each outcome family or left out with a reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from regeval.validate import contract
+
+
+@pytest.fixture()
+def accounting(db: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The row_accounting table of the built database."""
+    return db.execute("select * from row_accounting").df()
+
+
+def file_rows(data_dir: Path, table: str, condition: str = "true") -> int:
+    """Rows of a register parquet file that meet a condition, counted straight from the file."""
+    path = data_dir / f"{table}.parquet"
+    return (
+        duckdb.connect()
+        .execute(f"select count(*) from read_parquet('{path}') where {condition}")
+        .fetchone()[0]
+    )
+
+
+def test_rows_read_are_the_file_rows(accounting: pd.DataFrame, small_register: Path) -> None:
+    """rows_read of every register table is the row count of its file."""
+    read = accounting.groupby("source_table")["rows_read"].agg(["min", "max"])
+    assert set(read.index) == set(contract())
+    for table, row in read.iterrows():
+        assert row["min"] == row["max"] == file_rows(small_register, table), table
+
+
+def test_read_is_used_plus_left_out(accounting: pd.DataFrame) -> None:
+    """For every table and family the rows read are the rows used plus the rows left out, and every reason is named."""
+    families = accounting.groupby(["source_table", "outcome_family"]).agg(
+        rows_read=("rows_read", "max"),
+        rows_used=("rows_used", "max"),
+        rows_left_out=("rows_left_out", "sum"),
+    )
+    assert (families["rows_read"] == families["rows_used"] + families["rows_left_out"]).all()
+    assert (families["rows_used"] > 0).all()
+    assert accounting.loc[accounting["rows_left_out"] > 0, "reason"].notna().all()
+
+
+def left_out(accounting: pd.DataFrame, table: str, family: str, reason_start: str) -> int:
+    """The rows of a table and family left out for the reason that starts with the given text."""
+    rows = accounting[
+        (accounting["source_table"] == table)
+        & (accounting["outcome_family"] == family)
+        & accounting["reason"].fillna("").str.startswith(reason_start)
+    ]
+    return int(rows["rows_left_out"].sum())
+
+
+def test_transferred_persons_left_out(accounting: pd.DataFrame, small_register: Path) -> None:
+    """Every AAP month of a person moved from the old schemes is left out of the AAP inflow, counted from the file."""
+    path = small_register / "aap_months.parquet"
+    expected = file_rows(
+        small_register,
+        "aap_months",
+        f"person_id in (select person_id from read_parquet('{path}') where transferred_from_old_scheme)",
+    )
+    assert (
+        left_out(accounting, "aap_months", "aap_inflow", "person moved to AAP from the old schemes")
+        == expected
+    )
+
+
+def test_first_two_months_left_out_of_new_jobseekers(
+    accounting: pd.DataFrame, small_register: Path
+) -> None:
+    """Job-seeker rows of the first two months of data cannot be new job seekers."""
+    path = small_register / "jobseeker_months.parquet"
+    expected = file_rows(
+        small_register,
+        "jobseeker_months",
+        f"month < (select min(month) + interval 2 month from read_parquet('{path}'))",
+    )
+    assert left_out(
+        accounting, "jobseeker_months", "new_jobseekers", "month before the first countable month"
+    ) == (expected)
+
+
+def test_counties_outside_the_study_left_out(
+    accounting: pd.DataFrame, small_register: Path
+) -> None:
+    """Job-seeker rows in counties outside Study A (02, 09-12, 14, 15) are left out of the stock."""
+    expected = file_rows(
+        small_register,
+        "jobseeker_months",
+        "county_code in ('02', '09', '10', '11', '12', '14', '15')",
+    )
+    assert (
+        left_out(accounting, "jobseeker_months", "jobseeker_stock", "county outside every study")
+        == expected
+    )
+
+
+def test_pending_applications_left_out_of_rejections(
+    accounting: pd.DataFrame, small_register: Path
+) -> None:
+    """Pending applications (of persons not moved from the old schemes) are left out of the rejection percent."""
+    months = small_register / "aap_months.parquet"
+    expected = file_rows(
+        small_register,
+        "aap_applications",
+        "decision = 'pending' and person_id not in "
+        f"(select person_id from read_parquet('{months}') where transferred_from_old_scheme)",
+    )
+    assert left_out(accounting, "aap_applications", "aap_rejection_pct", "pending") == expected
