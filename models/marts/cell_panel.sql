@@ -1,16 +1,12 @@
 {# Register outcome counts by study, county, period and composition cell with their exposure, for the Poisson model with cell fixed effects (internal: not published). #}
-with windows as (
+with study_outcomes as (
     select distinct study_id, outcome_id from {{ ref('study_outcome_windows') }}
 ),
 
-units as (
-    select * from {{ ref('study_units') }}
-),
-
-excluded as (
-    select study_id, county_code
-    from {{ ref('study_exclusions') }}
-    where is_excluded
+study_counties as (
+    select * from {{ ref('study_counties') }}
+    where role in ('treated', 'control')
+        and not is_excluded
 ),
 
 cells as (
@@ -21,23 +17,20 @@ cells as (
 
 panel as (
     select
-        windows.study_id,
+        study_outcomes.study_id,
         cells.outcome_id,
         cells.period_start,
         cells.county_code,
-        units.role,
+        study_counties.role,
         cells.cell,
         cells.numerator,
         cells.denominator,
-    from windows
+    from study_outcomes
     inner join cells
-        on cells.outcome_id = windows.outcome_id
-    inner join units
-        on units.study_id = windows.study_id
-        and units.county_code = cells.county_code
-    anti join excluded
-        on excluded.study_id = windows.study_id
-        and excluded.county_code = cells.county_code
+        on cells.outcome_id = study_outcomes.outcome_id
+    inner join study_counties
+        on study_counties.study_id = study_outcomes.study_id
+        and study_counties.county_code = cells.county_code
 )
 
 select * from panel
