@@ -120,10 +120,14 @@ def run(config: RunConfig) -> Path:
         with step("estimation: regressions, placebos and inference"):
             run_estimation(work_db, progress=say)
         with step("dbt tests of the estimation tables"):
-            run_dbt(["test", "--select", "source:estimates"], db_path=work_db, data_dir=config.data_dir)
+            run_dbt(
+                ["test", "--select", "source:estimates"], db_path=work_db, data_dir=config.data_dir
+            )
         from regeval.publish import min_cell_from_env, publish
 
-        with step(f"publish the shareable tables (small cells suppressed) into {config.publish_dir}"):
+        with step(
+            f"publish the shareable tables (small cells suppressed) into {config.publish_dir}"
+        ):
             summary = publish(work_db, work_publish, min_cell_from_env())
             say(
                 f"suppressed {summary['primary_suppressions']} cells of 1-{summary['threshold'] - 1} "
@@ -139,7 +143,9 @@ def run(config: RunConfig) -> Path:
                 progress=say,
                 register_is_synthetic=config.generate_if_missing,
             )
-        for built, target in zip(work_files, (config.db_path, config.report_dir, config.publish_dir)):
+        for built, target in zip(
+            work_files, (config.db_path, config.report_dir, config.publish_dir)
+        ):
             move_into_place(built, target)
     except BaseException:
         for path in work_files:

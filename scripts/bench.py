@@ -6,6 +6,7 @@ printed, not asserted: this machine is noisy, so compare the ratios measured in 
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import sys
@@ -17,6 +18,7 @@ import duckdb
 
 from regeval.dbt import run_dbt
 from regeval.generate import generate_register
+from regeval.validate import validate
 
 ANTI_JOIN = """
 select count(*) filter (where is_new)
@@ -45,6 +47,26 @@ def timed(label: str, results: list[tuple[str, float]], function, *args, **kwarg
     return value
 
 
+def print_model_times(run_results: Path) -> None:
+    """Seconds spent in the models of each intermediate family and in the marts, from dbt's run results."""
+    totals: dict[str, float] = {}
+    for result in json.loads(run_results.read_text())["results"]:
+        parts = result["unique_id"].split(".")
+        if parts[0] != "model":
+            continue
+        name = parts[-1]
+        family = (
+            "Study A models (job seekers)"
+            if "jobseeker" in name
+            else "Study B models (AAP, sickness benefit)"
+            if ("aap" in name or "sickness" in name or "population" in name)
+            else "marts and other models"
+        )
+        totals[family] = totals.get(family, 0.0) + result["execution_time"]
+    for family, seconds in sorted(totals.items()):
+        print(f"  {family:<53} {seconds:8.1f} s (summed model times)")
+
+
 def main() -> int:
     """Run the benchmark and print a table of timings and ratios."""
     scale = float(os.environ.get("REGEVAL_BENCH_SCALE", "1.0"))
@@ -52,27 +74,70 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="regeval-bench-") as tmp:
         work = Path(tmp)
         data, db = work / "register", work / "bench.duckdb"
-        summary = timed(f"generate register (scale {scale})", results, generate_register, data, scale, 2015)
+        summary = timed(
+            f"generate register (scale {scale})", results, generate_register, data, scale, 2015
+        )
         print(f"  rows: {summary.get('rows', summary)}")
-        timed("dbt build (seeds, models, tests)", results, run_dbt, ["build"], db_path=db, data_dir=data,
-              target_dir=work / "target", quiet=True)
+        problems = timed(
+            "validate the extract (structure + contract tests)",
+            results,
+            validate,
+            data,
+            work / "validate",
+        )
+        if problems:
+            print("\n".join(map(str, problems)), file=sys.stderr)
+            return 1
+        timed(
+            "dbt build (seeds, models, tests)",
+            results,
+            run_dbt,
+            ["build"],
+            db_path=db,
+            data_dir=data,
+            target_dir=work / "target",
+            quiet=True,
+        )
+        print_model_times(work / "target" / "run_results.json")
         from regeval.estimate import run_estimation
 
         timed("estimation (regressions, placebos, inference)", results, run_estimation, db)
         with duckdb.connect(str(db), read_only=True) as con:
-            window_sql = (work / "target" / "compiled" / "regeval" / "models" / "intermediate" / "jobseekers"
-                          / "int_jobseeker_months_flagged.sql").read_text()
-            window = timed("new job seekers: window functions (the model)", results,
-                           lambda: con.execute(f"select count(*) filter (where is_new) from ({window_sql})").fetchone())
-            anti = timed("new job seekers: self anti-join (the alternative)", results,
-                         lambda: con.execute(ANTI_JOIN.format(data=data / "jobseeker_months.parquet")).fetchone())
+            window_sql = (
+                work
+                / "target"
+                / "compiled"
+                / "regeval"
+                / "models"
+                / "intermediate"
+                / "jobseekers"
+                / "int_jobseeker_months_flagged.sql"
+            ).read_text()
+            window = timed(
+                "new job seekers: window functions (the model)",
+                results,
+                lambda: con.execute(
+                    f"select count(*) filter (where is_new) from ({window_sql})"
+                ).fetchone(),
+            )
+            anti = timed(
+                "new job seekers: self anti-join (the alternative)",
+                results,
+                lambda: con.execute(
+                    ANTI_JOIN.format(data=data / "jobseeker_months.parquet")
+                ).fetchone(),
+            )
         if window != anti:
             print(f"the two rules disagree: {window} against {anti}", file=sys.stderr)
             return 1
     seconds = dict(results)
-    ratio = seconds["new job seekers: self anti-join (the alternative)"] / seconds[
-        "new job seekers: window functions (the model)"]
-    print(f"anti-join / window time ratio: {ratio:.1f} (same count of new job seekers: {window[0]:,})")
+    ratio = (
+        seconds["new job seekers: self anti-join (the alternative)"]
+        / seconds["new job seekers: window functions (the model)"]
+    )
+    print(
+        f"anti-join / window time ratio: {ratio:.1f} (same count of new job seekers: {window[0]:,})"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: this process {peak:,.0f} MiB, largest child (dbt) {children:,.0f} MiB")

@@ -24,23 +24,38 @@ def jobseeker_counts(data_dir: Path) -> pd.DataFrame:
     previous = js.groupby("person_id")["mi"].shift(1)
     first = js["mi"].min()
     js["is_new"] = (js["mi"] >= first + 2) & (previous.isna() | (js["mi"] - previous >= 3))
-    dagpenger_months = set(zip(js.loc[js["has_dagpenger"], "person_id"], js.loc[js["has_dagpenger"], "mi"]))
+    dagpenger_months = set(
+        zip(js.loc[js["has_dagpenger"], "person_id"], js.loc[js["has_dagpenger"], "mi"])
+    )
     new = js[js["is_new"]]
     with_dp = np.zeros(len(new), dtype=bool)
     for k in range(4):
-        with_dp |= np.array([(p, m + k) in dagpenger_months for p, m in zip(new["person_id"], new["mi"])])
+        with_dp |= np.array(
+            [(p, m + k) in dagpenger_months for p, m in zip(new["person_id"], new["mi"])]
+        )
     js["new_dp"] = False
     js.loc[new.index, "new_dp"] = with_dp
     js["new_no_dp"] = js["is_new"] & ~js["new_dp"]
-    counts = js.assign(
-        jobseekers_dagpenger=js["has_dagpenger"],
-        jobseekers_no_dagpenger=~js["has_dagpenger"],
-        new_jobseekers_dagpenger=js["new_dp"],
-        new_jobseekers_no_dagpenger=js["new_no_dp"],
-    ).groupby(["county_code", "month"])[
-        ["jobseekers_dagpenger", "jobseekers_no_dagpenger", "new_jobseekers_dagpenger", "new_jobseekers_no_dagpenger"]
-    ].sum()
-    labour = pd.read_parquet(data_dir / "labour_force_months.parquet").set_index(["county_code", "month"])
+    counts = (
+        js.assign(
+            jobseekers_dagpenger=js["has_dagpenger"],
+            jobseekers_no_dagpenger=~js["has_dagpenger"],
+            new_jobseekers_dagpenger=js["new_dp"],
+            new_jobseekers_no_dagpenger=js["new_no_dp"],
+        )
+        .groupby(["county_code", "month"])[
+            [
+                "jobseekers_dagpenger",
+                "jobseekers_no_dagpenger",
+                "new_jobseekers_dagpenger",
+                "new_jobseekers_no_dagpenger",
+            ]
+        ]
+        .sum()
+    )
+    labour = pd.read_parquet(data_dir / "labour_force_months.parquet").set_index(
+        ["county_code", "month"]
+    )
     out = labour.join(counts, how="left").fillna(0).reset_index()
     out["mi"] = month_index(out["month"])
     first_countable = first + 2
@@ -49,7 +64,9 @@ def jobseeker_counts(data_dir: Path) -> pd.DataFrame:
     return out.rename(columns={"labour_force": "denominator"})
 
 
-def group_rates(counts: pd.DataFrame, outcome: str, treated: str, controls: list[str], scale: float) -> pd.DataFrame:
+def group_rates(
+    counts: pd.DataFrame, outcome: str, treated: str, controls: list[str], scale: float
+) -> pd.DataFrame:
     """Pooled monthly rates of the treated county and the control group: scale x sum(count) / sum(denominator)."""
     rows = counts.dropna(subset=[outcome])
     result = {}
@@ -59,7 +76,9 @@ def group_rates(counts: pd.DataFrame, outcome: str, treated: str, controls: list
     return pd.DataFrame(result)
 
 
-def pre_post(rates: pd.DataFrame, pre: tuple[str, str], post: tuple[str, str], months: list[int] | None) -> dict:
+def pre_post(
+    rates: pd.DataFrame, pre: tuple[str, str], post: tuple[str, str], months: list[int] | None
+) -> dict:
     """Window means and the relative effect, 100 x did / treated pre mean."""
     index = pd.to_datetime(rates.index)
 
@@ -100,8 +119,21 @@ def aap_inflow_counts(data_dir: Path) -> pd.DataFrame:
         aap_inflow_total=("person_id", "size"), aap_inflow_sickness_benefit=("from_sb", "sum")
     )
     population = pd.read_parquet(data_dir / "population_years.parquet")
-    pop = population.groupby(["county_code", "year"])["population"].sum().rename("denominator").reset_index()
-    months = pd.DataFrame({"month": pd.date_range(pd.Timestamp(aap["month"].min()) + pd.DateOffset(months=1), aap["month"].max(), freq="MS")})
+    pop = (
+        population.groupby(["county_code", "year"])["population"]
+        .sum()
+        .rename("denominator")
+        .reset_index()
+    )
+    months = pd.DataFrame(
+        {
+            "month": pd.date_range(
+                pd.Timestamp(aap["month"].min()) + pd.DateOffset(months=1),
+                aap["month"].max(),
+                freq="MS",
+            )
+        }
+    )
     months["month"] = months["month"].dt.date
     months["year"] = pd.to_datetime(months["month"]).dt.year
     grid = months.merge(pop, on="year")

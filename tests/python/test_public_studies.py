@@ -13,7 +13,11 @@ AAP = "hedmark_2014_public_aap"
 SEED = PROJECT_DIR / "seeds" / "public" / "nav_fully_unemployed_county_month.csv"
 WINDOWS = {
     "all_months": (("2011-01-01", "2014-10-01"), ("2014-12-01", "2015-12-01"), None),
-    "same_months": (("2010-12-01", "2014-10-01"), ("2014-12-01", "2015-10-01"), [12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+    "same_months": (
+        ("2010-12-01", "2014-10-01"),
+        ("2014-12-01", "2015-10-01"),
+        [12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    ),
 }
 
 
@@ -27,9 +31,13 @@ def test_ostfold_is_excluded_with_its_gaps(db):
     assert code == "01" and excluded
     assert missing == "2010-12, 2011-01, 2011-02, 2011-03, 2012-07"
     assert "5 period(s)" in reason
-    assert db.execute(
-        "select count(*) from county_panel where study_id = ? and county_code = '01'", [UNEMPLOYMENT]
-    ).fetchone()[0] == 0
+    assert (
+        db.execute(
+            "select count(*) from county_panel where study_id = ? and county_code = '01'",
+            [UNEMPLOYMENT],
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_control_count_drops_by_one_in_every_period(db):
@@ -43,7 +51,8 @@ def test_control_count_drops_by_one_in_every_period(db):
 
 def test_aap_q2_periods_are_second_quarters(db):
     periods = db.execute(
-        "select distinct period_start, period_type from study_panel where study_id = ? order by 1", [AAP]
+        "select distinct period_start, period_type from study_panel where study_id = ? order by 1",
+        [AAP],
     ).fetchall()
     assert [p[0].isoformat() for p in periods] == [f"{y}-04-01" for y in range(2011, 2019)]
     assert {p[1] for p in periods} == {"quarter"}
@@ -66,7 +75,11 @@ def test_unemployment_pre_post_matches_pandas(db, variant):
     pre, post, months = WINDOWS[variant]
     in_windows = (seed["month"] >= pre[0]) & (seed["month"] <= post[1])
     expected_months = seed.loc[in_windows, "month"].nunique()
-    complete = [c for c in CONTROL_LOW_OIL if seed.loc[in_windows & (seed["county_code"] == c), "month"].nunique() == expected_months]
+    complete = [
+        c
+        for c in CONTROL_LOW_OIL
+        if seed.loc[in_windows & (seed["county_code"] == c), "month"].nunique() == expected_months
+    ]
     assert "01" not in complete and len(complete) == 10
     rates = group_rates(seed, "fully_unemployed", "04", complete, 100.0)
     expected = pre_post(rates, pre, post, months)
@@ -75,5 +88,7 @@ def test_unemployment_pre_post_matches_pandas(db, variant):
         "where study_id = ? and outcome_id = 'fully_unemployed' and variant = ?",
         [UNEMPLOYMENT, variant],
     ).fetchone()
-    for key, value in zip(["treated_pre", "treated_post", "control_pre", "control_post", "did", "effect_pct"], got):
+    for key, value in zip(
+        ["treated_pre", "treated_post", "control_pre", "control_post", "did", "effect_pct"], got
+    ):
         assert value == pytest.approx(expected[key], abs=1e-9, rel=1e-9), key

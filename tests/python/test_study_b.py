@@ -9,7 +9,26 @@ from pandas_reference import aap_inflow_counts, group_rates, pre_post
 STUDY = "hedmark_2014_aap"
 PRE = ("2012-04-01", "2013-03-01")
 POST = ("2014-04-01", "2015-03-01")
-OTHERS = ["01", "02", "03", "05", "06", "07", "08", "09", "10", "11", "12", "14", "15", "16", "17", "18", "19", "20"]
+OTHERS = [
+    "01",
+    "02",
+    "03",
+    "05",
+    "06",
+    "07",
+    "08",
+    "09",
+    "10",
+    "11",
+    "12",
+    "14",
+    "15",
+    "16",
+    "17",
+    "18",
+    "19",
+    "20",
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +47,16 @@ def test_table_1_aap_inflow_total_matches_pandas(db, inflow):
         "where study_id = ? and outcome_id = 'aap_inflow_total' and variant = 'all_months'",
         [STUDY],
     ).fetchone()
-    for key, value in zip(["treated_pre", "treated_post", "control_pre", "control_post", "did", "effect_pct"], got):
+    for key, value in zip(
+        ["treated_pre", "treated_post", "control_pre", "control_post", "did", "effect_pct"], got
+    ):
         assert value == pytest.approx(expected[key], abs=1e-9, rel=1e-9), key
 
 
 def test_table_3_rows_match_pandas(db, inflow):
-    in_pre = (pd.to_datetime(inflow["month"]) >= PRE[0]) & (pd.to_datetime(inflow["month"]) <= PRE[1])
+    in_pre = (pd.to_datetime(inflow["month"]) >= PRE[0]) & (
+        pd.to_datetime(inflow["month"]) <= PRE[1]
+    )
     pre_rows = inflow[in_pre]
     persons = {}
     for outcome in ["aap_inflow_total", "aap_inflow_sickness_benefit"]:
@@ -53,15 +76,33 @@ def test_table_3_rows_match_pandas(db, inflow):
 
 def test_every_study_b_outcome_is_in_the_marts(db):
     outcomes = {
-        "sick_leave_pct", "sickness_benefit_exhaustion", "aap_share_two_months_after_exhaustion",
-        "aap_inflow_total", "aap_inflow_sickness_benefit", "aap_inflow_other", "aap_inflow_sickness_benefit_18_29",
-        "aap_inflow_sickness_benefit_30_66", "aap_inflow_other_18_29", "aap_inflow_other_30_66",
-        "aap_applications", "aap_rejection_pct",
+        "sick_leave_pct",
+        "sickness_benefit_exhaustion",
+        "aap_share_two_months_after_exhaustion",
+        "aap_inflow_total",
+        "aap_inflow_sickness_benefit",
+        "aap_inflow_other",
+        "aap_inflow_sickness_benefit_18_29",
+        "aap_inflow_sickness_benefit_30_66",
+        "aap_inflow_other_18_29",
+        "aap_inflow_other_30_66",
+        "aap_applications",
+        "aap_rejection_pct",
     }
     for table in ["county_panel", "study_panel", "effects_pre_post"]:
-        found = {r[0] for r in db.execute(f"select distinct outcome_id from {table} where study_id = ?", [STUDY]).fetchall()}
+        found = {
+            r[0]
+            for r in db.execute(
+                f"select distinct outcome_id from {table} where study_id = ?", [STUDY]
+            ).fetchall()
+        }
         assert found == outcomes, table
-    summary = {r[0] for r in db.execute("select outcome_id from effects_summary where study_id = ?", [STUDY]).fetchall()}
+    summary = {
+        r[0]
+        for r in db.execute(
+            "select outcome_id from effects_summary where study_id = ?", [STUDY]
+        ).fetchall()
+    }
     assert summary == {o for o in outcomes if o.startswith("aap_inflow")}
     quarters = db.execute(
         "select count(*) from effects_pre_post where study_id = ? and outcome_id = 'sick_leave_pct' "
