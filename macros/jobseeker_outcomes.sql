@@ -1,4 +1,4 @@
-{# The job-seeker outcome ids with the condition that counts a flagged person-month in each (new_only: counted from the first countable month). #}
+{# The job-seeker outcome ids with the condition that counts a flagged person-month in each (new_only: counted only in the countable months). #}
 {% macro jobseeker_outcomes() %}
     {% set outcomes = [] %}
     {% set durations = [('26_51', 26, 51), ('52_77', 52, 77), ('78_103', 78, 103), ('104plus', 104, none)] %}

@@ -82,6 +82,11 @@ def ensure_register(config: RunConfig) -> None:
         generate_register(config.data_dir, config.scale, config.seed, progress=say)
 
 
+def is_synthetic(data_dir: Path) -> bool:
+    """True when the extract was written by the generator (it leaves truth.json beside the tables)."""
+    return (data_dir / "truth.json").exists()
+
+
 def check_structure(config: RunConfig) -> None:
     """Stop before any SQL runs when a register file is missing or has missing or mistyped columns."""
     with step(f"check the structure of the register extract in {config.data_dir}"):
@@ -141,7 +146,7 @@ def run(config: RunConfig) -> Path:
                 work_report,
                 publish_dir=work_publish,
                 progress=say,
-                register_is_synthetic=config.generate_if_missing,
+                register_is_synthetic=is_synthetic(config.data_dir),
             )
         for built, target in zip(
             work_files, (config.db_path, config.report_dir, config.publish_dir)

@@ -185,7 +185,7 @@ family_rows as (
         county_code,
         period_start,
         null,
-        'month before the first countable month (the third month of data)',
+        'month outside the countable months (from the third month of data to three months before the last)',
         case when not is_new then 'not a new job seeker (registered at one of the two updates before)' end,
         n_rows,
     from jobseeker_groups
@@ -233,7 +233,7 @@ family_rows as (
         county_code,
         period_start,
         null,
-        'month before the first countable month (the third month of data)',
+        'month outside the countable months (from the third month of data to three months before the last)',
         null,
         n_rows,
     from labour_force_groups

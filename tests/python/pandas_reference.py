@@ -58,9 +58,9 @@ def jobseeker_counts(data_dir: Path) -> pd.DataFrame:
     )
     out = labour.join(counts, how="left").fillna(0).reset_index()
     out["mi"] = month_index(out["month"])
-    first_countable = first + 2
+    last_countable = js["mi"].max() - 3
     for column in ["new_jobseekers_dagpenger", "new_jobseekers_no_dagpenger"]:
-        out.loc[out["mi"] < first_countable, column] = np.nan
+        out.loc[(out["mi"] < first + 2) | (out["mi"] > last_countable), column] = np.nan
     return out.rename(columns={"labour_force": "denominator"})
 
 

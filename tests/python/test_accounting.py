@@ -71,18 +71,19 @@ def test_transferred_persons_left_out(accounting: pd.DataFrame, small_register: 
     )
 
 
-def test_first_two_months_left_out_of_new_jobseekers(
+def test_months_outside_the_countable_months_left_out_of_new_jobseekers(
     accounting: pd.DataFrame, small_register: Path
 ) -> None:
-    """Job-seeker rows of the first two months of data cannot be new job seekers."""
+    """Job-seeker rows of the first two and the last three months of data cannot be counted as new."""
     path = small_register / "jobseeker_months.parquet"
     expected = file_rows(
         small_register,
         "jobseeker_months",
-        f"month < (select min(month) + interval 2 month from read_parquet('{path}'))",
+        f"month < (select min(month) + interval 2 month from read_parquet('{path}')) "
+        f"or month > (select max(month) - interval 3 month from read_parquet('{path}'))",
     )
     assert left_out(
-        accounting, "jobseeker_months", "new_jobseekers", "month before the first countable month"
+        accounting, "jobseeker_months", "new_jobseekers", "month outside the countable months"
     ) == (expected)
 
 

@@ -58,7 +58,8 @@ long as (
         cast(grid.labour_force as double) as denominator,
     from grid
     {% if outcome.new_only %}
-    where grid.month >= (select min(month) from flagged where is_countable_month)
+    where grid.month between (select min(month) from flagged where is_countable_month)
+        and (select max(month) from flagged where is_dagpenger_window_complete)
     {% endif %}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}

@@ -1,10 +1,12 @@
-{# Person-months of job seekers with duration in weeks, the new-job-seeker rule and dagpenger within t..t+3. #}
+{# Person-months of job seekers with duration in weeks, the new-job-seeker rule and dagpenger within t..t+3 (complete only up to three months before the last month of data). #}
 with jobseeker_months as (
     select * from {{ ref('stg_register__jobseeker_months') }}
 ),
 
 data_start as (
-    select min(month) as first_month
+    select
+        min(month) as first_month,
+        max(month) as last_month,
     from jobseeker_months
 ),
 
@@ -33,6 +35,7 @@ flagged as (
         cast(floor({{ dbt.datediff('with_history.spell_start', 'with_history.month', 'day') }} / 7) as integer)
             as duration_weeks,
         with_history.month >= {{ dbt.dateadd('month', 2, 'data_start.first_month') }} as is_countable_month,
+        with_history.month <= {{ dbt.dateadd('month', -3, 'data_start.last_month') }} as is_dagpenger_window_complete,
         with_history.month >= {{ dbt.dateadd('month', 2, 'data_start.first_month') }}
             and (
                 with_history.previous_month is null

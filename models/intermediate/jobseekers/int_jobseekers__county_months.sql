@@ -1,4 +1,4 @@
-{# Job-seeker outcome counts by county and month over the full labour-force grid (a month with no events counts 0). #}
+{# Job-seeker outcome counts by county and month over the full labour-force grid (a month with no events counts 0); new job seekers only in the countable months (from the third month of data to three months before the last, so that dagpenger in t..t+3 can be seen). #}
 {% set outcomes = jobseeker_outcomes() %}
 
 with flagged as (
@@ -9,10 +9,11 @@ labour_force as (
     select * from {{ ref('stg_register__labour_force_months') }}
 ),
 
-first_countable as (
-    select min(month) as first_countable_month
+countable as (
+    select
+        min(month) filter (where is_countable_month) as first_countable_month,
+        max(month) filter (where is_dagpenger_window_complete) as last_countable_month,
     from flagged
-    where is_countable_month
 ),
 
 counts as (
@@ -50,8 +51,8 @@ long as (
         cast(grid.labour_force as double) as denominator,
     from grid
     {% if outcome.new_only %}
-    cross join first_countable
-    where grid.month >= first_countable.first_countable_month
+    cross join countable
+    where grid.month between countable.first_countable_month and countable.last_countable_month
     {% endif %}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
