@@ -114,3 +114,41 @@ def test_pending_applications_left_out_of_rejections(
         f"(select person_id from read_parquet('{months}') where transferred_from_old_scheme)",
     )
     assert left_out(accounting, "aap_applications", "aap_rejection_pct", "pending") == expected
+
+
+@pytest.mark.parametrize(
+    ("family", "study", "outcomes"),
+    [
+        (
+            "jobseeker_stock",
+            "hedmark_2014_jobseekers",
+            ["jobseekers_dagpenger", "jobseekers_no_dagpenger"],
+        ),
+        (
+            "new_jobseekers",
+            "hedmark_2014_jobseekers",
+            ["new_jobseekers_dagpenger", "new_jobseekers_no_dagpenger"],
+        ),
+        ("aap_inflow", "hedmark_2014_aap", ["aap_inflow_total"]),
+    ],
+)
+def test_rows_used_reach_the_panels(
+    db: duckdb.DuckDBPyConnection,
+    accounting: pd.DataFrame,
+    family: str,
+    study: str,
+    outcomes: list[str],
+) -> None:
+    """The rows a family uses are the events counted in the study's treated and control counties of county_panel."""
+    source = "aap_months" if family == "aap_inflow" else "jobseeker_months"
+    used = accounting.loc[
+        (accounting["source_table"] == source) & (accounting["outcome_family"] == family),
+        "rows_used",
+    ].max()
+    placeholders = ", ".join("?" for _ in outcomes)
+    counted = db.execute(
+        f"select sum(numerator) from county_panel where study_id = ? and outcome_id in ({placeholders}) "
+        "and role in ('treated', 'control')",
+        [study, *outcomes],
+    ).fetchone()[0]
+    assert used == counted
