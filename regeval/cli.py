@@ -23,12 +23,11 @@ def _estimate(args: argparse.Namespace) -> None:
 
 
 def _validate(args: argparse.Namespace) -> None:
-    import tempfile
-
+    from regeval.paths import PROJECT_DIR
     from regeval.validate import BadInputError, validate
 
-    with tempfile.TemporaryDirectory(prefix="regeval-validate-") as work:
-        problems = validate(args.data, Path(work))
+    # A fixed work directory keeps dbt's parse cache valid from one validation to the next.
+    problems = validate(args.data, PROJECT_DIR / "target" / "validate")
     if problems:
         raise BadInputError(problems)
     say(f"{args.data}: the register extract follows the contract")
