@@ -1,4 +1,4 @@
-{# Register outcome counts by study, county, period and composition cell with their exposure, for the Poisson model with cell fixed effects (internal: not published). #}
+{# Register outcome counts by study, county, period and composition cell with their exposure, for the composition-adjusted Poisson model (internal: not published). #}
 with study_outcomes as (
     select distinct study_id, outcome_id from {{ ref('study_outcome_windows') }}
 ),

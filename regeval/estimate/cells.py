@@ -1,4 +1,5 @@
-"""ppml_cells for one study outcome: the composition-adjusted Poisson model and its placebo distribution."""
+"""ppml_cells for one study outcome: the composition-adjusted Poisson model (county x cell and cell x
+period fixed effects, `models.poisson_model`) and its placebo distribution."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def ppml_term(cells: CellPanel, window: Window, pre_mean: float) -> TermEstimate
     if others.n_obs:
         model = poisson_model(others)
         after = window.post(others.period)
-        base = model.fit(np.zeros((others.n_obs, 0))).params
+        base = model.fit(np.zeros((others.n_obs, 0))).fixed
         for j, unit in enumerate(controls):
             z = (after & (others.unit == unit)).astype(float)[:, None]
             if z.any():

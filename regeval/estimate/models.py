@@ -23,7 +23,7 @@ import statsmodels.api as sm
 
 from regeval.estimate.fe import TwoWayFE, encode
 from regeval.estimate.inference import conley_taber, permutation_p_value, relative_to
-from regeval.estimate.poisson import PoissonFE
+from regeval.estimate.poisson import StratifiedPoissonFE
 from regeval.estimate.sample import CellPanel, Panel
 
 LEVEL = 0.95
@@ -218,14 +218,23 @@ def fit_twfe(
     )
 
 
-def poisson_model(cells: CellPanel) -> PoissonFE:
-    """The Poisson model of cell counts: log exposure offset, county, period and cell fixed effects."""
-    return PoissonFE(cells.count, np.log(cells.exposure), [cells.unit, cells.period, cells.cell])
+def poisson_model(cells: CellPanel) -> StratifiedPoissonFE:
+    """The Poisson model of cell counts: log exposure offset, county x cell and cell x period fixed effects.
+
+    Each cell has its own time pattern (national changes in the composition of the
+    counts by gender, age and education are absorbed) and each county its own cell
+    mix, so the treatment coefficient is a within-cell comparison. With county,
+    period and cell effects only, the model would collapse: with an exposure common
+    to a county's cells its coefficient equals the Poisson on county totals.
+    """
+    return StratifiedPoissonFE(
+        cells.count, np.log(cells.exposure), cells.cell, cells.unit, cells.period
+    )
 
 
 def fit_ppml(
     cells: CellPanel, flags: PeriodFlags, model: str = "ppml_cells"
-) -> tuple[Fit, PoissonFE]:
+) -> tuple[Fit, StratifiedPoissonFE]:
     """The Poisson cell model with treated x post, county-clustered errors (t with G-1 df)."""
     poisson = poisson_model(cells)
     z = flag_matrix(flags, cells.period, 1) * (cells.unit == cells.treated)[:, None]

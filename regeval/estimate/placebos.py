@@ -80,7 +80,7 @@ def space_rows(outcome: Outcome, post: TermEstimate, n_obs: int) -> list[dict]:
 def leave_one_out_rows(
     outcome: Outcome, sample: Panel, window: Window, pre_mean: float
 ) -> list[dict]:
-    """Drop each control in turn: the treated estimate and its Conley-Taber interval on the remaining controls."""
+    """Drop each control in turn: the treated estimate with its Conley-Taber interval and p-value."""
     rows = []
     controls = sample.controls()
     if len(controls) < 3:

@@ -24,15 +24,17 @@ INFERENCE: dict[str, Inference] = {
             "Permutation",
             True,
             "p-value from the rank of the treated county's estimate among the placebo estimates "
-            "of the control counties (placebo in space).",
+            "of the control counties (placebo in space); with N0 controls it cannot go below "
+            "1/(N0 + 1).",
             "p-value",
         ),
         Inference(
             "conley_taber",
             "Conley-Taber",
             True,
-            "confidence interval built from the distribution of the control counties' placebo "
-            "estimates (Conley and Taber 2011).",
+            "confidence interval and p-value from a Student-t fitted to the control counties' "
+            "placebo estimates (Conley and Taber 2011); conservative for a median-sized treated "
+            "county, too short for a small one when county sizes differ.",
         ),
         Inference(
             "cluster_county",

@@ -9,12 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regeval.estimate.cells import ppml_term
-from regeval.estimate.design import designs_from
+from regeval.estimate.design import Window, designs_from
 from regeval.estimate.fe import TwoWayFE
 from regeval.estimate.linear import county_terms, pooled_term
 from regeval.estimate.models import fit_twfe, twfe_design
-from regeval.estimate.poisson import PoissonFE
-from regeval.estimate.sample import Panel, cell_panel, county_panel, group_panel
+from regeval.estimate.poisson import StratifiedPoissonFE
+from regeval.estimate.sample import CellPanel, Panel, cell_panel, county_panel, group_panel
 from regeval.estimate.simulate import StudySpec, simulate_study
 
 
@@ -88,7 +88,7 @@ def test_fit_twfe_tidy_has_the_columns_and_contains_the_estimate() -> None:
 
 
 def poisson_data(seed: int) -> tuple[np.ndarray, ...]:
-    """Poisson counts by county, period and cell with a treated x post shift."""
+    """Poisson counts by county, period and cell (county x cell and cell x period effects) with a treated x post shift."""
     rng = np.random.default_rng(seed)
     n_units, n_periods, n_cells = 6, 10, 4
     unit = np.repeat(np.arange(n_units), n_periods * n_cells)
@@ -99,26 +99,159 @@ def poisson_data(seed: int) -> tuple[np.ndarray, ...]:
     eta = (
         np.log(exposure)
         - 3
-        + rng.normal(0, 0.3, n_units)[unit]
-        + rng.normal(0, 0.1, n_periods)[period]
-        + rng.normal(0, 0.5, n_cells)[cell]
+        + rng.normal(0, 0.3, (n_units, n_cells))[unit, cell]
+        + rng.normal(0, 0.2, (n_cells, n_periods))[cell, period]
         - 0.2 * z[:, 0]
     )
-    return rng.poisson(np.exp(eta)).astype(float), exposure, unit, period, cell, z
+    keep = rng.random(unit.size) > 0.05
+    count = rng.poisson(np.exp(eta)).astype(float)
+    return tuple(a[keep] for a in (count, exposure, unit, period, cell, z))
+
+
+def dummies(labels: list[str], drop_first_of: np.ndarray | None = None) -> np.ndarray:
+    """0/1 columns of the distinct labels; with drop_first_of, each group's first label (in sort order) left out."""
+    levels = sorted(set(labels))
+    if drop_first_of is not None:
+        first = {}
+        for label, group in sorted(zip(labels, drop_first_of.tolist(), strict=True)):
+            first.setdefault(group, label)
+        levels = [level for level in levels if level not in set(first.values())]
+    index = {level: j for j, level in enumerate(levels)}
+    x = np.zeros((len(labels), len(levels)))
+    for i, label in enumerate(labels):
+        if label in index:
+            x[i, index[label]] = 1.0
+    return x
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_poisson_fe_matches_statsmodels_glm_with_clustered_errors(seed: int) -> None:
+def test_cell_poisson_matches_statsmodels_glm_with_explicit_dummies(seed: int) -> None:
     count, exposure, unit, period, cell, z = poisson_data(seed)
-    model = PoissonFE(count, np.log(exposure), [unit, period, cell])
+    model = StratifiedPoissonFE(count, np.log(exposure), cell, unit, period)
     fit = model.fit(z)
     assert fit.converged
-    reference = sm.GLM(
-        count, model.design(z), family=sm.families.Poisson(), offset=np.log(exposure)
-    ).fit(cov_type="cluster", cov_kwds={"groups": unit}, use_t=True)
-    np.testing.assert_allclose(fit.params, reference.params, rtol=1e-7, atol=1e-9)
+    county_cell = dummies([f"{u}_{c}" for u, c in zip(unit, cell, strict=True)])
+    cell_period = dummies(
+        [f"{c}_{t:02d}" for c, t in zip(cell, period, strict=True)], drop_first_of=cell
+    )
+    x = np.column_stack([z, county_cell, cell_period])
+    assert np.linalg.matrix_rank(x) == x.shape[1]
+    reference = sm.GLM(count, x, family=sm.families.Poisson(), offset=np.log(exposure)).fit(
+        cov_type="cluster", cov_kwds={"groups": unit}, use_t=True, tol=1e-12
+    )
+    np.testing.assert_allclose(fit.coef, reference.params[:1], rtol=1e-6, atol=1e-9)
+    mu = exposure * np.exp(fit.fixed + z @ fit.coef)
+    np.testing.assert_allclose(mu, reference.fittedvalues, rtol=1e-6)
     se = np.sqrt(np.diag(model.cluster_vcov(fit, z, unit)))
-    np.testing.assert_allclose(se, reference.bse[-1:], rtol=1e-6)
+    np.testing.assert_allclose(se, reference.bse[:1], rtol=1e-6)
+
+
+def test_cell_poisson_leaves_out_groups_without_counts() -> None:
+    count, exposure, unit, period, cell, z = poisson_data(3)
+    empty = (unit == 2) & (cell == 1)
+    zeroed = np.where(empty, 0.0, count)
+    with_empty = StratifiedPoissonFE(zeroed, np.log(exposure), cell, unit, period)
+    without = StratifiedPoissonFE(
+        count[~empty], np.log(exposure[~empty]), cell[~empty], unit[~empty], period[~empty]
+    )
+    assert with_empty.n_obs == without.n_obs == int((~empty).sum())
+    np.testing.assert_allclose(with_empty.fit(z).coef, without.fit(z[~empty]).coef, rtol=1e-9)
+
+
+def test_cell_poisson_flags_a_regressor_absorbed_by_the_fixed_effects() -> None:
+    count, exposure, unit, period, cell, _ = poisson_data(4)
+    model = StratifiedPoissonFE(count, np.log(exposure), cell, unit, period)
+    assert np.isnan(model.fit((unit == 0).astype(float)).coef).all()
+
+
+MONTHS = np.datetime64("2012-01", "M") + np.arange(14)
+INTERVENTION = 8
+
+
+def composition_shift(effect: float, common_exposure: bool) -> tuple[CellPanel, Window]:
+    """Noiseless cell counts in which the treated county's cell mix moves against the county totals.
+
+    mu = exposure x exp(county x cell + cell x period + log(1 + effect) treated x post):
+    nationally cell c0 rises and c1 falls from the intervention on, and the treated
+    county ('01') has far more c0 than the controls. With cell exposures, the treated
+    county's exposure share of c0 also doubles after the intervention.
+    """
+    rng = np.random.default_rng(5)
+    n_units, n_cells, n_periods = 6, 4, MONTHS.size
+    post = np.arange(n_periods) >= INTERVENTION
+    level = rng.normal(0, 0.3, (n_units, n_cells))
+    level[0, 0] += 1.5
+    pattern = np.cumsum(rng.normal(0, 0.03, (n_cells, n_periods)), axis=1)
+    pattern[0] += 0.5 * post
+    pattern[1] -= 0.4 * post
+    county_exposure = rng.uniform(5e4, 2e5, n_units)[:, None] * (1 + 0.01 * np.arange(n_periods))
+    share = np.broadcast_to(rng.dirichlet(np.ones(n_cells) * 5), (n_units, n_periods, n_cells))
+    share = share.copy()
+    if not common_exposure:
+        share[0, post, 0] *= 2
+        share[0] /= share[0].sum(axis=1, keepdims=True)
+    u, t, c = np.meshgrid(
+        np.arange(n_units), np.arange(n_periods), np.arange(n_cells), indexing="ij"
+    )
+    exposure = county_exposure[u, t] * (1.0 if common_exposure else share[u, t, c])
+    treated_post = (u == 0) & post[t]
+    count = exposure * np.exp(-6 + level[u, c] + pattern[c, t] + np.log1p(effect) * treated_post)
+    cells = CellPanel(
+        unit=np.array([f"{i + 1:02d}" for i in range(n_units)])[u.ravel()],
+        period=MONTHS.astype("datetime64[D]")[t.ravel()],
+        cell=np.array([f"c{k}" for k in range(n_cells)])[c.ravel()],
+        count=count.ravel(),
+        exposure=exposure.ravel(),
+        treated="01",
+    )
+    days = MONTHS.astype("datetime64[D]")
+    window = Window(days[0], days[INTERVENTION - 1], days[INTERVENTION], days[-1])
+    return cells, window
+
+
+def county_total_poisson(cells: CellPanel, window: Window) -> float:
+    """Poisson of the county totals on county and period effects (one stratum), treated x post."""
+    keys = np.char.add(cells.unit.astype(str), cells.period.astype(str))
+    _, first, index = np.unique(keys, return_index=True, return_inverse=True)
+    count = np.bincount(index, cells.count)
+    exposure = np.bincount(index, cells.exposure)
+    unit, period = cells.unit[first], cells.period[first]
+    model = StratifiedPoissonFE(count, np.log(exposure), np.zeros(unit.size), unit, period)
+    z = (window.post(period) & (unit == cells.treated)).astype(float)
+    return float(model.fit(z).coef[0])
+
+
+@pytest.mark.parametrize("common_exposure", [True, False])
+@pytest.mark.parametrize("effect", [-0.12, 0.0, 0.3])
+def test_ppml_recovers_a_planted_effect_under_a_composition_shift(
+    effect: float, common_exposure: bool
+) -> None:
+    cells, window = composition_shift(effect, common_exposure)
+    total = county_total_poisson(cells, window)
+    assert abs(100 * np.expm1(total) - 100 * effect) > 5
+
+    z = (window.post(cells.period) & (cells.unit == cells.treated)).astype(float)
+    additive = np.column_stack(
+        [
+            z,
+            dummies(cells.unit.tolist()),
+            dummies(cells.period.astype(str).tolist())[:, 1:],
+            dummies(cells.cell.tolist())[:, 1:],
+        ]
+    )
+    collapsed = sm.GLM(
+        cells.count, additive, family=sm.families.Poisson(), offset=np.log(cells.exposure)
+    ).fit(tol=1e-12)
+    if common_exposure:
+        # the old model (county, period and cell effects) is the county-total Poisson
+        assert collapsed.params[0] == pytest.approx(total, abs=1e-6)
+    assert abs(100 * np.expm1(collapsed.params[0]) - 100 * effect) > 5
+
+    term = ppml_term(cells, window, pre_mean=1.0)
+    assert term is not None
+    assert 100 * np.expm1(term.estimate) == pytest.approx(100 * effect, abs=1e-7)
+    assert np.nanmax(np.abs(term.placebos)) < 1e-7
+    assert np.isfinite(term.placebos).all()
 
 
 def tables_for(spec: StudySpec) -> tuple:
