@@ -1,4 +1,4 @@
-"""The main job: register data, dbt build, estimation and report into a new file, moved into place at the end."""
+"""The main job: register data, dbt build, estimation, publication and report, built beside the old ones and moved into place at the end."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def build(config: RunConfig, db_file: Path) -> None:
 
 
 def run(config: RunConfig) -> Path:
-    """Run the whole job; the database and report are replaced only if every step succeeds."""
+    """Run the whole job; the database, report and publish directory are replaced only if every step succeeds."""
     started = time.perf_counter()
     ensure_register(config)
     check_structure(config)

@@ -99,9 +99,7 @@ def applications(
 
     k = np.arange(AAP_START, months.N_MONTHS)
     pop = population_by_month(pop_real, k)
-    level = counties.factor("new_aap") ** 0.7
-    ref = pop_real[:, 2011 - counties.POPULATION_YEARS[0]]
-    level /= np.sum(level * ref) / ref.sum()
+    level = counties.relative_level("new_aap", 0.7, pop_real)
     noise = scenario.ar1(rng, (counties.N,), len(k), sd=0.03, rho=0.5)
     expected = (
         pop

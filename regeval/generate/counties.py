@@ -111,6 +111,13 @@ def factor(name: str) -> np.ndarray:
     return np.array([FACTORS[code][column] for code in CODES], dtype=np.float64)
 
 
+def relative_level(name: str, power: float, population: np.ndarray) -> np.ndarray:
+    """A county factor raised to a power, scaled so its 2011 population-weighted mean is 1."""
+    level = factor(name) ** power
+    weights = population[:, 2011 - POPULATION_YEARS[0]]
+    return level / (np.sum(level * weights) / weights.sum())
+
+
 def population_18_66() -> np.ndarray:
     """Real population aged 18-66, shape (county, year 2006-2015), Troms corrected."""
     pop = np.array([POPULATION_18_66[c] for c in CODES], dtype=np.float64)

@@ -43,9 +43,7 @@ def exhaustions(
     """Monthly exhaustions 2010-2015 by county, with the planted fall in Hedmark."""
     k = np.arange(FIRST_EXHAUSTION, months.N_MONTHS)
     pop = population_by_month(pop_real, k)
-    level = counties.factor("sick_leave") ** 1.5
-    ref = pop_real[:, 2011 - counties.POPULATION_YEARS[0]]
-    level /= np.sum(level * ref) / ref.sum()
+    level = counties.relative_level("sick_leave", 1.5, pop_real)
     noise = scenario.ar1(rng, (counties.N,), len(k), sd=0.02, rho=0.5)
     expected = (
         pop
