@@ -33,6 +33,43 @@ def _validate(args: argparse.Namespace) -> None:
     say(f"{args.data}: the register extract follows the contract")
 
 
+def _evaluate(args: argparse.Namespace) -> None:
+    from regeval.anypanel import evaluate, read_panel
+
+    result = evaluate(
+        read_panel(args.panel),
+        unit=args.unit,
+        period=args.period,
+        outcome=args.outcome,
+        treated=args.treated,
+        intervention=args.intervention,
+        weight=args.weight,
+    )
+    print(result)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        result.tidy().to_csv(args.out, index=False)
+        say(f"wrote {args.out}")
+
+
+def _simulate(args: argparse.Namespace) -> None:
+    from regeval.paths import PROJECT_DIR
+    from regeval.simulate import simulate_command
+
+    seed_csv = (
+        None
+        if args.no_real
+        else PROJECT_DIR / "seeds" / "public" / "nav_fully_unemployed_county_month.csv"
+    )
+    text = simulate_command(
+        args.replications, args.out, args.scenario, args.workers, seed_csv, progress=say
+    )
+    print(text)
+    if args.out is not None:
+        (args.out / "simulation.txt").write_text(text + "\n", encoding="utf-8")
+        say(f"wrote {args.out}")
+
+
 def _run(_: argparse.Namespace) -> None:
     from regeval.pipeline import RunConfig, run
 
@@ -59,6 +96,40 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a register extract against the contract")
     validate.add_argument("--data", type=Path, default=paths.data_dir(), help="extract directory")
     validate.set_defaults(handler=_validate)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="one treated unit's effect on any long panel (CSV or parquet), every inference method",
+    )
+    evaluate.add_argument(
+        "panel", type=Path, help="PANEL.csv or PANEL.parquet, one row per unit and period"
+    )
+    evaluate.add_argument("--unit", required=True, help="column naming the unit")
+    evaluate.add_argument(
+        "--period", required=True, help="column of periods: years, integers or dates"
+    )
+    evaluate.add_argument("--outcome", required=True, help="numeric outcome column")
+    evaluate.add_argument("--weight", help="optional positive weight column (e.g. a denominator)")
+    evaluate.add_argument("--treated", required=True, help="the treated unit, as written in --unit")
+    evaluate.add_argument("--intervention", required=True, help="first treated period")
+    evaluate.add_argument("--out", type=Path, help="write the tidy rows to this CSV")
+    evaluate.set_defaults(handler=_evaluate)
+
+    simulate = commands.add_parser(
+        "simulate",
+        help="Monte Carlo coverage and size of every inference method; calibration on real NAV data",
+    )
+    simulate.add_argument("--replications", type=int, default=500, help="per scenario")
+    simulate.add_argument("--scenario", action="append", help="only this scenario (repeatable)")
+    simulate.add_argument("--workers", type=int, help="processes (default: up to 2)")
+    simulate.add_argument(
+        "--out",
+        type=Path,
+        default=paths.PROJECT_DIR / "docs" / "inference",
+        help="directory for the CSV tables and the printed text",
+    )
+    simulate.add_argument("--no-real", action="store_true", help="skip the real NAV panel")
+    simulate.set_defaults(handler=_simulate)
 
     run = commands.add_parser("run", help="the whole job on the REGEVAL_* settings")
     run.set_defaults(handler=_run)

@@ -72,6 +72,14 @@ class StudyDesign:
     placebo_start: np.datetime64 | None
     placebo_end: np.datetime64 | None
     windows: dict[str, Window]
+    earlier_intervention_month: np.datetime64 | None = None
+
+    @property
+    def first_intervention(self) -> np.datetime64:
+        """The earliest intervention month: data before it are free of every measure (calibration data)."""
+        if self.earlier_intervention_month is None:
+            return self.intervention_month
+        return min(self.intervention_month, self.earlier_intervention_month)
 
     def window(self, outcome_id: str) -> Window | None:
         """The outcome's own all_months window, else the study default, else None."""
@@ -117,5 +125,6 @@ def designs_from(studies: pd.DataFrame, windows: pd.DataFrame) -> dict[str, Stud
             placebo_start=_day(study.placebo_start),
             placebo_end=_day(study.placebo_end),
             windows=by_outcome,
+            earlier_intervention_month=_day(study.earlier_intervention_month),
         )
     return designs

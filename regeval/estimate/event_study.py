@@ -25,7 +25,7 @@ def pre_trend_statistic(coefficients: np.ndarray, pre_mean: float) -> float:
 def event_study(
     outcome: Outcome, panel: Panel, window: Window, design: StudyDesign
 ) -> tuple[list[dict], list[dict]]:
-    """event_study rows (Conley-Taber intervals per period) and the pre_trend row of regression_effects.
+    """event_study rows (placebo-t intervals per period) and the pre_trend row of regression_effects.
 
     The sample runs from the pre start to the post end, periods between the windows
     included; coefficients are relative to the last period before the intervention.
@@ -65,7 +65,7 @@ def event_study(
                 "model": MODEL,
                 "period_start": period,
                 "event_time": position[period.item()] - reference_position,
-                "inference": "conley_taber",
+                "inference": "placebo_t",
                 "estimate_pct": float(percent(estimate, pre_mean, False)),
                 "ci_low_pct": low,
                 "ci_high_pct": high,

@@ -63,6 +63,47 @@ class TwoWayFE:
         self._rows = [order[bounds[i] : bounds[i + 1]] for i in range(n_unit)]
         self._code = {label: i for i, label in enumerate(self.units.tolist())}
 
+    def residuals(self, values: np.ndarray | None = None) -> np.ndarray:
+        """Residuals of a column (the outcome when None) after the unit and period effects alone."""
+        if values is None:
+            fe = self._fe_y
+            values = self.y
+        else:
+            wv = self.w * values
+            fe = self._solve(
+                np.concatenate(
+                    [
+                        np.bincount(self.unit_code, wv, self._n_unit),
+                        np.bincount(self.period_code, wv, self.periods.size)[1:],
+                    ]
+                )
+            )
+        period_effect = np.concatenate([[0.0], fe[self._n_unit :]])
+        return values - fe[self.unit_code] - period_effect[self.period_code]
+
+    def unit_coefficients(self, flags: np.ndarray) -> np.ndarray:
+        """The coefficient of one regressor put on each unit's rows in turn (units in sorted order).
+
+        Equal to `coefficients(unit, flags on that unit's rows)` for every unit, in
+        one solve: each unit's regressor projects on the fixed effects through its
+        unit column and its period columns only.
+        """
+        n_unit, n_period = self._n_unit, self.periods.size
+        wz = self.w * flags
+        fe_z = np.zeros((n_unit + n_period - 1, n_unit))
+        fe_z[np.arange(n_unit), np.arange(n_unit)] = np.bincount(self.unit_code, wz, n_unit)
+        pairs = self.unit_code * n_period + self.period_code
+        cross = np.bincount(pairs, wz, n_unit * n_period).reshape(n_unit, n_period)
+        fe_z[n_unit:, :] = cross[:, 1:].T
+        solved = self._solve(fe_z)
+        zz = np.bincount(self.unit_code, wz * flags, n_unit)
+        rhs = np.bincount(self.unit_code, wz * self.y, n_unit) - fe_z.T @ self._fe_y
+        resid = zz - np.einsum("ij,ij->j", fe_z, solved)
+        ok = (zz > 0) & (resid > IDENTIFIED * np.where(zz > 0, zz, 1.0))
+        out = np.full(n_unit, np.nan)
+        out[ok] = rhs[ok] / resid[ok]
+        return out
+
     def rows(self, unit: str) -> np.ndarray:
         """Row indices of a unit (empty when absent)."""
         code = self._code.get(unit)

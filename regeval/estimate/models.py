@@ -6,7 +6,8 @@ With one treated county, county-clustered errors are NOT valid: the variance of
 the treatment coefficient rests on the scores of that single cluster, whose
 residuals the fit has partly absorbed, so it is biased down and the t-tests
 over-reject (Conley & Taber 2011; MacKinnon & Webb 2017). They are kept for
-comparison only; the valid inference is the permutation and Conley-Taber rows
+comparison only; the inference for one treated county is in `single` (methods) and
+`evaluation` (calibration and the recommended row)
 (`TermEstimate.tidy`, `inference`).
 """
 
@@ -22,7 +23,7 @@ import scipy.stats
 import statsmodels.api as sm
 
 from regeval.estimate.fe import TwoWayFE, encode
-from regeval.estimate.inference import conley_taber, permutation_p_value, relative_to
+from regeval.estimate.inference import permutation_p_value, placebo_t_interval, relative_to
 from regeval.estimate.poisson import StratifiedPoissonFE
 from regeval.estimate.sample import CellPanel, Panel
 
@@ -127,7 +128,7 @@ class TermEstimate:
         return len(self.placebo_units)
 
     def tidy(self) -> pd.DataFrame:
-        """The fit's conventional row, then the permutation and Conley-Taber rows (those that can be computed)."""
+        """The fit's conventional row, then the permutation and placebo-t rows (those that can be computed)."""
         if not np.isfinite(self.estimate):
             return tidy_frame([])
         conventional = self.fit.tidy()
@@ -147,7 +148,7 @@ class TermEstimate:
                     "inference": "permutation",
                 }
             )
-        ct = conley_taber(self.estimate, self.placebos)
+        ct = placebo_t_interval(self.estimate, self.placebos)
         if np.isfinite(ct.ci_low):
             rows.append(
                 {
@@ -157,7 +158,7 @@ class TermEstimate:
                     "p_value": ct.p_value,
                     "ci_low": ct.ci_low,
                     "ci_high": ct.ci_high,
-                    "inference": "conley_taber",
+                    "inference": "placebo_t",
                 }
             )
         return tidy_frame(rows)

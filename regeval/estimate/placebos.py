@@ -7,8 +7,8 @@ import numpy as np
 from regeval.estimate.design import StudyDesign, Window
 from regeval.estimate.fe import TwoWayFE
 from regeval.estimate.inference import (
-    conley_taber,
     permutation_p_value,
+    placebo_t_interval,
     rank_p_values,
     relative_to,
 )
@@ -80,7 +80,7 @@ def space_rows(outcome: Outcome, post: TermEstimate, n_obs: int) -> list[dict]:
 def leave_one_out_rows(
     outcome: Outcome, sample: Panel, window: Window, pre_mean: float
 ) -> list[dict]:
-    """Drop each control in turn: the treated estimate with its Conley-Taber interval and p-value."""
+    """Drop each control in turn: the treated estimate with its placebo-t interval and p-value."""
     rows = []
     controls = sample.controls()
     if len(controls) < 3:
@@ -91,14 +91,14 @@ def leave_one_out_rows(
         post = window.post(reduced.period)[:, None].astype(float)
         estimate = TwoWayFE(reduced).coefficients(reduced.treated, post)[0]
         placebos = control_placebos(reduced, remaining, window.post, 1)[:, 0]
-        ct = conley_taber(estimate, placebos)
+        ct = placebo_t_interval(estimate, placebos)
         if np.isfinite(estimate) and np.isfinite(ct.ci_low):
             rows.append(
                 placebo_row(
                     outcome,
                     "leave_one_out",
                     dropped,
-                    "conley_taber",
+                    "placebo_t",
                     estimate=float(estimate),
                     pre_mean=pre_mean,
                     p_value=ct.p_value,

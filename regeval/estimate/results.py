@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from regeval.estimate.evaluation import Evaluation
 from regeval.estimate.inference import relative_to
 from regeval.estimate.models import TermEstimate
 
@@ -48,6 +49,11 @@ class Scale:
     n_controls: int
 
 
+def min_p_value(inference: str, n_controls: int) -> float:
+    """The smallest p-value a method can give: 1 / (N0 + 1) for a permutation, else 0."""
+    return 1 / (n_controls + 1) if inference == "permutation" else 0.0
+
+
 def regression_rows(outcome: Outcome, scale: Scale, tidy: pd.DataFrame) -> list[dict]:
     """regression_effects rows from a tidy frame (term, estimate, std_error, statistic, p_value, ci, inference)."""
     rows = []
@@ -72,9 +78,43 @@ def regression_rows(outcome: Outcome, scale: Scale, tidy: pd.DataFrame) -> list[
                 "treated_pre_mean": scale.pre_mean,
                 "n_obs": scale.n_obs,
                 "n_controls": scale.n_controls,
+                "min_p_value": getattr(
+                    row, "min_p_value", min_p_value(row.inference, scale.n_controls)
+                ),
+                "variance_ratio": getattr(row, "variance_ratio", np.nan),
+                "recommended": bool(getattr(row, "recommended", False)),
+                "recommendation": getattr(row, "recommendation", None),
             }
         )
     return rows
+
+
+def evaluation_rows(outcome: Outcome, term: TermEstimate, evaluation: Evaluation) -> list[dict]:
+    """The reported fit's conventional row, then every single-unit method's row with the recommended one flagged."""
+    scale = Scale(term.model, term.pre_mean, term.log_scale, term.fit.n_obs, term.n_controls)
+    conventional = term.fit.tidy()
+    conventional = conventional[
+        (conventional["term"] == term.term) & np.isfinite(conventional["std_error"])
+    ]
+    methods = evaluation.tidy().assign(std_error=np.nan, statistic=np.nan)
+    methods["recommendation"] = np.where(methods["recommended"], evaluation.reason, None)
+    return regression_rows(outcome, scale, conventional) + regression_rows(outcome, scale, methods)
+
+
+def calibration_rows(outcome: Outcome, evaluation: Evaluation) -> list[dict]:
+    """inference_calibration rows: each method's calibration over all units ('*') and by unit."""
+    summary = evaluation.calibration.summary
+    recommended = evaluation.recommendation.method
+    return [
+        {
+            "study_id": outcome.study_id,
+            "outcome_id": outcome.outcome_id,
+            "model": "twfe_county",
+            **row,
+            "recommended": bool(row["unit"] == "*" and row["method"] == recommended),
+        }
+        for row in summary.to_dict("records")
+    ]
 
 
 def term_rows(outcome: Outcome, term: TermEstimate) -> list[dict]:

@@ -9,15 +9,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
 
 from regeval.estimate.cells import ppml_term
-from regeval.estimate.design import StudyDesign, designs_from
+from regeval.estimate.design import StudyDesign, Window, designs_from
+from regeval.estimate.evaluation import Evaluation, evaluate_panel
 from regeval.estimate.event_study import event_study
 from regeval.estimate.linear import county_terms, pooled_term
 from regeval.estimate.panels import Inputs, read_inputs
 from regeval.estimate.placebos import leave_one_out_rows, space_rows, time_rows
-from regeval.estimate.results import Outcome, term_rows
-from regeval.estimate.sample import cell_panel, county_panel, group_panel
+from regeval.estimate.results import Outcome, calibration_rows, evaluation_rows, term_rows
+from regeval.estimate.sample import Panel, cell_panel, county_panel, group_panel
 from regeval.estimate.threads import blas_threads
 from regeval.estimate.write import TABLES, write_tables
 
@@ -29,19 +31,40 @@ class Rows:
     regression_effects: list[dict] = field(default_factory=list)
     placebo_effects: list[dict] = field(default_factory=list)
     event_study: list[dict] = field(default_factory=list)
+    inference_calibration: list[dict] = field(default_factory=list)
 
     def extend(self, other: Rows) -> None:
         """Append another collection's rows."""
-        self.regression_effects += other.regression_effects
-        self.placebo_effects += other.placebo_effects
-        self.event_study += other.event_study
+        for name in TABLES:
+            getattr(self, name).extend(getattr(other, name))
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """The rows as DataFrames with the tables' columns."""
-        return {
+        """The rows as DataFrames with the tables' columns; Holm-adjusted p-values across outcomes."""
+        frames = {
             name: pd.DataFrame(getattr(self, name), columns=list(columns))
             for name, columns in TABLES.items()
         }
+        frames["regression_effects"] = with_holm(frames["regression_effects"])
+        return frames
+
+
+def holm(p_values: pd.Series) -> pd.Series:
+    """Holm's step-down adjustment of the finite p-values (statsmodels), NaN elsewhere."""
+    out = pd.Series(np.nan, index=p_values.index)
+    finite = p_values.notna()
+    if finite.any():
+        out[finite] = multipletests(p_values[finite].to_numpy(dtype=float), method="holm")[1]
+    return out
+
+
+def with_holm(effects: pd.DataFrame) -> pd.DataFrame:
+    """p_value_holm: each p-value adjusted over the outcomes of its study, model, term and inference."""
+    if effects.empty:
+        return effects
+    keys = ["study_id", "model", "term", "inference"]
+    effects = effects.copy()
+    effects["p_value_holm"] = effects.groupby(keys, group_keys=False)["p_value"].apply(holm)
+    return effects
 
 
 def estimate_outcome(
@@ -63,6 +86,7 @@ def estimate_outcome(
     county_fits = county_terms(panel, window, design)
     post = county_fits[0]
     terms = list(county_fits)
+    evaluation = evaluate_study(panel, window, design)
     if not groups.empty:
         terms.insert(0, pooled_term(group_panel(groups), panel, window))
     if not cells.empty:
@@ -71,7 +95,11 @@ def estimate_outcome(
         if ppml is not None:
             terms.append(ppml)
     for term in terms:
-        rows.regression_effects += term_rows(outcome, term)
+        if term is post and evaluation is not None:
+            rows.regression_effects += evaluation_rows(outcome, term, evaluation)
+            rows.inference_calibration += calibration_rows(outcome, evaluation)
+        else:
+            rows.regression_effects += term_rows(outcome, term)
     controls_obs = int(np.sum(sample.unit != sample.treated))
     rows.placebo_effects += time_rows(outcome, panel, window, design)
     rows.placebo_effects += space_rows(outcome, post, controls_obs)
@@ -80,6 +108,15 @@ def estimate_outcome(
     rows.event_study += event_rows
     rows.regression_effects += trend_rows
     return rows
+
+
+def evaluate_study(panel: Panel, window: Window, design: StudyDesign) -> Evaluation | None:
+    """The single-unit methods on the study's window, calibrated on every county before the first intervention."""
+    in_window = window.sample(panel.period)
+    pre = window.pre(panel.period) & in_window
+    post = window.post(panel.period) & in_window
+    before = panel.select(panel.period < design.first_intervention)
+    return evaluate_panel(panel, pre, post, before, conventional=False)
 
 
 def _split(frame: pd.DataFrame, study_id: str) -> dict[str, pd.DataFrame]:

@@ -28,6 +28,11 @@ TABLES: dict[str, dict[str, str]] = {
         "treated_pre_mean": "double",
         "n_obs": "integer",
         "n_controls": "integer",
+        "min_p_value": "double",
+        "p_value_holm": "double",
+        "variance_ratio": "double",
+        "recommended": "boolean",
+        "recommendation": "varchar",
     },
     "placebo_effects": {
         "study_id": "varchar",
@@ -61,6 +66,22 @@ TABLES: dict[str, dict[str, str]] = {
         "treated_pre_mean": "double",
         "n_obs": "integer",
         "n_controls": "integer",
+    },
+    "inference_calibration": {
+        "study_id": "varchar",
+        "outcome_id": "varchar",
+        "model": "varchar",
+        "method": "varchar",
+        "unit": "varchar",
+        "n_fake_studies": "integer",
+        "rejections_05": "integer",
+        "rejection_rate_05": "double",
+        "rejection_rate_10": "double",
+        "coverage_zero": "double",
+        "median_width_pct": "double",
+        "band_high_05": "double",
+        "holds": "boolean",
+        "recommended": "boolean",
     },
 }
 
@@ -103,6 +124,8 @@ def write_tables(
                     data[column] = pd.to_datetime(data[column])
                 elif kind == "varchar":
                     data[column] = data[column].astype(object)
+                elif kind == "boolean":
+                    data[column] = data[column].astype("boolean")
                 else:
                     data[column] = pd.to_numeric(data[column], errors="coerce").astype(float)
             view = f"_{table}_rows"

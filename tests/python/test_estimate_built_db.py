@@ -68,7 +68,10 @@ def test_every_study_outcome_has_the_county_model_with_valid_inference(estimated
     for row in outcomes.itertuples(index=False):
         assert found.get((row.study_id, row.outcome_id), set()) >= {
             "permutation",
+            "placebo_t",
             "conley_taber",
+            "studentized_t",
+            "conformal",
         }, row
 
 

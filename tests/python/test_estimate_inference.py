@@ -11,15 +11,15 @@ from hypothesis import strategies as st
 from regeval.estimate.design import StudyDesign, Window
 from regeval.estimate.fe import TwoWayFE
 from regeval.estimate.inference import (
-    conley_taber,
-    conley_taber_empirical_ci,
     permutation_p_value,
     placebo_quantile,
+    placebo_t_interval,
     rank_p_values,
 )
 from regeval.estimate.linear import county_terms
 from regeval.estimate.models import twfe_design
 from regeval.estimate.sample import Panel
+from regeval.estimate.single import Evidence, conley_taber_empirical
 
 values = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False)
 
@@ -49,7 +49,7 @@ def test_conley_taber_matches_the_student_t_computed_by_hand() -> None:
     scale = np.sqrt((3**2 - 1) / 3**3 * (0.01 + 0.04 + 0.09))
     quantile = 0.95 * np.sqrt(2 / (1 - 0.95**2))
     assert quantile == pytest.approx(4.303, abs=5e-4)  # the t table, 2 df, 97.5 %
-    ct = conley_taber(1.0, placebos)
+    ct = placebo_t_interval(1.0, placebos)
     assert ct.ci_low == pytest.approx(1.0 - quantile * scale, rel=1e-12)
     assert ct.ci_high == pytest.approx(1.0 + quantile * scale, rel=1e-12)
     t = 1.0 / scale
@@ -59,9 +59,9 @@ def test_conley_taber_matches_the_student_t_computed_by_hand() -> None:
 
 
 def test_conley_taber_with_placebos_all_zero_is_a_point_mass() -> None:
-    ct = conley_taber(0.5, np.zeros(4))
+    ct = placebo_t_interval(0.5, np.zeros(4))
     assert (ct.ci_low, ct.ci_high, ct.p_value) == (0.5, 0.5, 0.0)
-    assert conley_taber(0.0, np.zeros(4)).p_value == 1.0
+    assert placebo_t_interval(0.0, np.zeros(4)).p_value == 1.0
 
 
 @settings(max_examples=300, deadline=None)
@@ -70,7 +70,7 @@ def test_conley_taber_interval_excludes_zero_iff_p_below_five_percent(
     estimate: float, placebos: list[float]
 ) -> None:
     placebos = np.array(placebos)
-    ct = conley_taber(estimate, placebos)
+    ct = placebo_t_interval(estimate, placebos)
     assert ct.ci_low <= estimate <= ct.ci_high
     assert 0 <= ct.p_value <= 1
     half = (ct.ci_high - ct.ci_low) / 2
@@ -80,7 +80,7 @@ def test_conley_taber_interval_excludes_zero_iff_p_below_five_percent(
 
 
 def test_conley_taber_needs_two_placebos() -> None:
-    assert np.isnan(conley_taber(1.0, np.array([0.5])).ci_low)
+    assert np.isnan(placebo_t_interval(1.0, np.array([0.5])).ci_low)
     assert np.isnan(placebo_quantile(np.array([np.nan, 0.5])))
 
 
@@ -182,7 +182,7 @@ def binomial_band(p: float, reps: int) -> float:
 
 def coverage_and_rejection(treated: np.ndarray, placebos: np.ndarray) -> tuple[float, np.ndarray]:
     """Share of Conley-Taber intervals covering 0, and the Conley-Taber p-values (true effect 0)."""
-    cts = [conley_taber(treated[r], placebos[r]) for r in range(treated.size)]
+    cts = [placebo_t_interval(treated[r], placebos[r]) for r in range(treated.size)]
     covered = float(np.mean([ct.ci_low <= 0 <= ct.ci_high for ct in cts]))
     return covered, np.array([ct.p_value for ct in cts])
 
@@ -214,9 +214,29 @@ def test_monte_carlo_size_and_coverage_with_no_effect(n_counties: int) -> None:
     else:
         assert np.mean(p_permutation <= 0.05) == 0.0
 
-    empirical = [conley_taber_empirical_ci(treated[r], placebos[r]) for r in range(reps)]
-    covered_empirical = np.mean([low <= 0 <= high for low, high in empirical])
+    empirical = [conley_taber_empirical(evidence_of(treated[r], placebos[r])) for r in range(reps)]
+    covered_empirical = np.mean([e.ci_low <= 0 <= e.ci_high for e in empirical])
     assert covered_empirical < 0.92
+
+
+def evidence_of(estimate: float, placebos: np.ndarray) -> Evidence:
+    """Evidence holding only an estimate and its placebos (what the placebo methods read)."""
+    empty = np.zeros(0)
+    return Evidence(
+        estimate=float(estimate),
+        pre_mean=1.0,
+        placebos=np.asarray(placebos, dtype=float),
+        placebo_pre_means=np.ones(len(placebos)),
+        size=1.0,
+        placebo_sizes=np.ones(len(placebos)),
+        spread=np.nan,
+        placebo_spreads=np.full(len(placebos), np.nan),
+        residuals=empty,
+        post_design=empty,
+        post_periods=empty.astype(bool),
+        n_pre=0,
+        n_post=0,
+    )
 
 
 def weighted_monte_carlo(n_counties: int, treated: str, reps: int = 2000) -> tuple[float, float]:

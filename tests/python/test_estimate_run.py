@@ -112,6 +112,7 @@ KEYS = {
     "regression_effects": ["study_id", "outcome_id", "model", "term", "inference"],
     "placebo_effects": ["study_id", "outcome_id", "model", "kind", "placebo"],
     "event_study": ["study_id", "outcome_id", "model", "period_start", "inference"],
+    "inference_calibration": ["study_id", "outcome_id", "model", "method", "unit"],
 }
 
 
@@ -121,13 +122,15 @@ def test_row_invariants(estimated, table: str) -> None:
     rows = read(db, table)
     assert not rows.duplicated(KEYS[table]).any()
     assert rows[KEYS[table]].notna().all().all()
-    with_ci = rows[rows["ci_low_pct"].notna()]
-    assert (with_ci["ci_low_pct"] <= with_ci["estimate_pct"]).all()
-    assert (with_ci["estimate_pct"] <= with_ci["ci_high_pct"]).all()
+    if "ci_low_pct" in rows:
+        with_ci = rows[rows["ci_low_pct"].notna() & (rows["inference"] != "conley_taber")]
+        assert (with_ci["ci_low_pct"] <= with_ci["estimate_pct"]).all()
+        assert (with_ci["estimate_pct"] <= with_ci["ci_high_pct"]).all()
     if "p_value" in rows:
         assert rows["p_value"].dropna().between(0, 1).all()
-    conley_taber = rows[rows["inference"] == "conley_taber"]
-    assert conley_taber[["ci_low", "ci_high"]].notna().all().all() if "ci_low" in rows else True
+    if "ci_low" in rows:
+        placebo_t = rows[rows["inference"] == "placebo_t"]
+        assert placebo_t[["ci_low", "ci_high"]].notna().all().all()
 
 
 def test_permutation_p_values_are_multiples_of_one_over_n0_plus_1(estimated) -> None:
@@ -142,21 +145,39 @@ def test_every_model_and_inference_is_reported(estimated) -> None:
     db, _, _ = estimated
     rows = read(db, "regression_effects")
     exact = rows[rows["outcome_id"] == "a"].set_index(["model", "term", "inference"])
-    expected = {
-        ("twfe_pooled", "post", "hc1"),
-        ("twfe_pooled", "post", "permutation"),
-        ("twfe_pooled", "post", "conley_taber"),
-        ("ppml_cells", "post", "cluster_county"),
-        ("ppml_cells", "post", "permutation"),
-        ("ppml_cells", "post", "conley_taber"),
-        ("twfe_county", "pre_trend", "permutation"),
-    } | {
-        ("twfe_county", term, inference)
-        for term in ("post", "placebo_window")
-        for inference in ("cluster_county", "permutation", "conley_taber")
-    }
+    expected = (
+        {
+            ("twfe_pooled", "post", "hc1"),
+            ("twfe_pooled", "post", "permutation"),
+            ("twfe_pooled", "post", "placebo_t"),
+            ("ppml_cells", "post", "cluster_county"),
+            ("ppml_cells", "post", "permutation"),
+            ("ppml_cells", "post", "placebo_t"),
+            ("twfe_county", "pre_trend", "permutation"),
+        }
+        | {
+            ("twfe_county", "placebo_window", inference)
+            for inference in ("cluster_county", "permutation", "placebo_t")
+        }
+        | {
+            ("twfe_county", "post", inference)
+            for inference in (
+                "cluster_county",
+                "permutation",
+                "placebo_t",
+                "conley_taber",
+                "ferman_pinto",
+                "studentized_t",
+                "studentized_permutation",
+                "conformal",
+            )
+        }
+    )
     assert set(exact.index) == expected
-    assert exact.loc[("ppml_cells", "post", "conley_taber"), "estimate_pct"] == pytest.approx(
+    county_post = exact.xs(("twfe_county", "post"), level=["model", "term"])
+    assert int(county_post["recommended"].sum()) == 1
+    assert county_post.loc["cluster_county", "recommended"] == False
+    assert exact.loc[("ppml_cells", "post", "placebo_t"), "estimate_pct"] == pytest.approx(
         100 * EFFECT, abs=1e-7
     )
 
@@ -182,7 +203,7 @@ def test_placebo_loops_have_one_row_per_placebo(estimated) -> None:
         str(d.date()) for d in pd.date_range("2012-09-01", periods=7, freq="MS")
     ]
     assert set(noisy.loc[noisy["kind"] == "time", "inference"]) == {"permutation"}
-    assert set(noisy.loc[noisy["kind"] == "leave_one_out", "inference"]) == {"conley_taber"}
+    assert set(noisy.loc[noisy["kind"] == "leave_one_out", "inference"]) == {"placebo_t"}
     assert noisy.loc[noisy["kind"] == "leave_one_out", "ci_low_pct"].notna().all()
     space_k = noisy.loc[noisy["kind"] == "space", "p_value"] * 9
     np.testing.assert_allclose(space_k, np.round(space_k), atol=1e-9)
