@@ -39,6 +39,12 @@ def _periods(values: pd.Series, column: str) -> pd.Series:
     numeric = pd.to_numeric(text, errors="coerce")
     if numeric.notna().all():
         return numeric.astype(float)
+    quarters = text.str.fullmatch(r"\d{4}-?Q[1-4]", case=False)
+    if quarters.all():
+        labels = text.str.upper().str.replace("-", "", regex=False)
+        return pd.Series(pd.PeriodIndex(labels, freq="Q").to_timestamp(), index=text.index).astype(
+            "datetime64[s]"
+        )
     parsed = pd.to_datetime(text, errors="coerce", format="mixed")
     bad = parsed.isna()
     if bad.any():

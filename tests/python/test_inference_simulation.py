@@ -1,0 +1,83 @@
+"""A small version of `regeval simulate`: coverage and size with binomial bands, and the real NAV calibration."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from regeval.paths import PROJECT_DIR
+from regeval.simulate import (
+    OUTSIDE,
+    POOL,
+    RECOMMENDED,
+    real_calibration,
+    run_simulation,
+    scenarios,
+    summarise_runs,
+)
+
+REPLICATIONS = 100
+
+
+def band(p: float, n: int) -> float:
+    """Half-width of the 95 % normal-approximation binomial band of a rate p over n replications."""
+    return 1.96 * math.sqrt(p * (1 - p) / n)
+
+
+def simulated(name: str):
+    """Coverage and size by method for one shipped scenario (one worker, fixed seeds)."""
+    (scenario,) = [s for s in scenarios() if s.name == name]
+    runs = run_simulation(REPLICATIONS, [scenario], workers=1, seed=7)
+    return summarise_runs(runs).set_index("method")
+
+
+@pytest.fixture(scope="module")
+def volatile():
+    return simulated("treated 3x volatile, 11 controls")
+
+
+@pytest.fixture(scope="module")
+def calm_ar():
+    return simulated("treated 0.5x, AR(1) 0.5, 11 controls")
+
+
+def test_placebo_methods_fail_for_a_volatile_treated_county(volatile) -> None:
+    # The controls' placebos are a third as dispersed as the treated county's error.
+    for method in ("placebo_t", "conley_taber", "ferman_pinto"):
+        assert volatile.loc[method, "coverage"] < 0.80
+        assert volatile.loc[method, "size"] > 0.20
+
+
+@pytest.mark.parametrize("method", ["studentized_t", "conformal", RECOMMENDED])
+def test_own_scale_methods_and_the_recommended_row_hold(volatile, calm_ar, method: str) -> None:
+    for table in (volatile, calm_ar):
+        row = table.loc[method]
+        assert row["replications"] == REPLICATIONS
+        assert row["coverage"] >= 0.95 - band(0.95, REPLICATIONS)
+        assert row["size"] <= 0.05 + band(0.05, REPLICATIONS)
+
+
+def test_coverage_and_size_are_complements_for_translation_equivariant_intervals(volatile) -> None:
+    # A planted effect moves the estimate and the interval together: coverage of the truth
+    # with the effect equals 1 - rejection of zero without it (same draws, same calibration).
+    for method in ("placebo_t", "studentized_t", "conformal"):
+        row = volatile.loc[method]
+        assert row["coverage"] == pytest.approx(1 - row["size"], abs=1e-12)
+
+
+def test_real_nav_panel_calibration() -> None:
+    seed = PROJECT_DIR / "seeds" / "public" / "nav_fully_unemployed_county_month.csv"
+    check = real_calibration(seed, POOL, OUTSIDE)
+    summary = check.summary
+    overall = summary[summary["unit"] == "*"].set_index("method")
+    counties = summary[summary["unit"] != "*"]
+    # 11 pool counties x 11 starts (2012-01 .. 2012-11: 24+ months before, 12 after, before 2014).
+    assert set(overall["n_fake_studies"]) == {121}
+    worst = counties.groupby("method")["rejection_rate_05"].max()
+    assert check.holds
+    assert overall.loc[check.recommendation, "rejection_rate_05"] <= 0.07
+    assert worst[check.recommendation] <= 0.15
+    # The placebo-t interval of the old default fails for at least one county of the pool.
+    assert worst["placebo_t"] >= 0.5
+    assert set(check.outside["unit"]) >= set(OUTSIDE)
