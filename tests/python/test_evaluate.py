@@ -46,7 +46,7 @@ D,2006,13.0,150
 # weighted by population: (300 * 1.225 + 200 * 0.95 + 150 * 0.8) / 650 = 677.5 / 650.
 HAND_DID = -2.125 - 677.5 / 650
 HAND_UNWEIGHTED_DID = -2.125 - (1.225 + 0.95 + 0.8) / 3
-KEYS = dict(unit="county", period="year", outcome="rate", treated="A", intervention=2005)
+KEYS = {"unit": "county", "period": "year", "outcome": "rate", "treated": "A", "intervention": 2005}
 
 
 @pytest.fixture()
@@ -215,6 +215,7 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(hand: Path, tmp_path: Path
         ],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
