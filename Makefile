@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench lint dbt-build clean
+.PHONY: setup run test bench lint dbt-build clean validate-inference
 
 setup: $(STAMP)
 
@@ -19,6 +19,9 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+validate-inference: setup
+	$(BIN)/regeval simulate
 
 bench: setup
 	$(BIN)/python scripts/bench.py

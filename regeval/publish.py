@@ -72,6 +72,7 @@ PUBLISHED_TABLES = (
     "placebo_effects",
     "event_study",
     "study_exclusions",
+    "inference_calibration",
 )
 ESTIMATE_TABLES = ("regression_effects", "placebo_effects", "event_study")
 PERSON_LEVEL_COLUMNS = frozenset({"person_id", "birth_year", "spell_start", "application_id"})
@@ -412,9 +413,11 @@ def suppress(
             published[name], counts[name] = _suppress_estimates(
                 tables[name], periods, spans, parents
             )
-    if "study_exclusions" in tables:
-        published["study_exclusions"] = tables["study_exclusions"].copy()
-        counts["study_exclusions"] = (0, 0, 0)
+    for name in ("study_exclusions", "inference_calibration"):
+        if name in tables:
+            # No counts: exclusion reasons, and rejection rates of fake studies.
+            published[name] = tables[name].copy()
+            counts[name] = (0, 0, 0)
     summary = pd.DataFrame(
         [(name, len(tables[name]), *counts[name]) for name in published],
         columns=[

@@ -97,6 +97,14 @@ def plant(panel: Panel, post: np.ndarray, effect: float) -> Panel:
     return replace(panel, rate=rate)
 
 
+def rejects(p_value: float, low: float, high: float) -> bool | float:
+    """A 5 % test rejects zero: p <= 0.05, or the 95 % interval (when there is one) excludes 0."""
+    if not np.isfinite(p_value):
+        return np.nan
+    excluded = not (np.isnan(low) and np.isnan(high)) and not low <= 0 <= high
+    return bool(p_value <= 0.05 or excluded)
+
+
 def replicate(scenario: Scenario, seed: int) -> list[dict]:
     """One replication: every method's coverage (planted effect) and rejection (no effect)."""
     rng = np.random.default_rng(seed)
@@ -126,7 +134,7 @@ def replicate(scenario: Scenario, seed: int) -> list[dict]:
                     "covers": bool(row.ci_low <= effect <= row.ci_high)
                     if not (np.isnan(row.ci_low) and np.isnan(row.ci_high))
                     else np.nan,
-                    "rejects": bool(row.p_value <= 0.05) if np.isfinite(row.p_value) else np.nan,
+                    "rejects": rejects(row.p_value, row.ci_low, row.ci_high),
                 }
             )
     return rows

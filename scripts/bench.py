@@ -15,7 +15,10 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 
+import regeval
 from regeval.dbt import run_dbt
 from regeval.generate import generate_register
 from regeval.validate import validate
@@ -67,6 +70,16 @@ def print_model_times(run_results: Path) -> None:
         print(f"  {family:<53} {seconds:8.1f} s (summed model times)")
 
 
+def evaluate_panel_40x30() -> pd.DataFrame:
+    """A random 40-unit x 30-period panel with weights."""
+    rng = np.random.default_rng(40)
+    units = [f"u{i:02d}" for i in range(40)]
+    frame = pd.DataFrame({"unit": np.repeat(units, 30), "period": np.tile(np.arange(30), 40)})
+    frame["y"] = rng.normal(3, 0.1, len(frame)) + np.repeat(rng.normal(0, 1, 40), 30)
+    frame["w"] = np.repeat(rng.uniform(1e4, 1e5, 40), 30)
+    return frame
+
+
 def main() -> int:
     """Run the benchmark and print a table of timings and ratios."""
     scale = float(os.environ.get("REGEVAL_BENCH_SCALE", "1.0"))
@@ -98,7 +111,27 @@ def main() -> int:
         print_model_times(work / "target" / "run_results.json")
         from regeval.estimate import run_estimation
 
-        timed("estimation (regressions, placebos, inference)", results, run_estimation, db)
+        timed(
+            "estimation (regressions, placebos, inference, calibration)",
+            results,
+            run_estimation,
+            db,
+            progress=lambda line: print(f"  {line}"),
+        )
+        panel = evaluate_panel_40x30()
+        timed(
+            "regeval.evaluate: 40 units x 30 periods, every method and its calibration",
+            results,
+            lambda: regeval.evaluate(
+                panel,
+                unit="unit",
+                period="period",
+                outcome="y",
+                weight="w",
+                treated="u00",
+                intervention=20,
+            ),
+        )
         with duckdb.connect(str(db), read_only=True) as con:
             window_sql = (
                 work

@@ -19,7 +19,7 @@ import pandas as pd
 import scipy.stats
 
 from regeval.estimate.fe import TwoWayFE
-from regeval.estimate.inference import LEVEL
+from regeval.estimate.inference import LEVEL, relative_to
 from regeval.estimate.sample import Panel
 from regeval.estimate.single import (
     DEFAULT_METHODS,
@@ -111,7 +111,12 @@ def fake_studies(
                 if not np.isfinite(found.p_value):
                     continue
                 covers = bool(found.ci_low <= 0 <= found.ci_high) if found.has_interval else np.nan
-                width = (found.ci_high - found.ci_low) / abs(evidence.pre_mean) * 100
+                # An interval method rejects when its p-value or its interval does (they
+                # differ for conley_taber, whose p-value is the plain share of placebos).
+                rejects = bool(found.p_value <= 0.05 or covers is False)
+                width = 100 * float(
+                    relative_to(found.ci_high - found.ci_low, abs(evidence.pre_mean))
+                )
                 rows.append(
                     {
                         "unit": unit,
@@ -121,7 +126,7 @@ def fake_studies(
                         "p_value": found.p_value,
                         "ci_low": found.ci_low,
                         "ci_high": found.ci_high,
-                        "reject_05": found.p_value <= 0.05,
+                        "reject_05": rejects,
                         "reject_10": found.p_value <= 0.10,
                         "covers_zero": covers,
                         "width_pct": width if found.has_interval else np.nan,

@@ -181,8 +181,11 @@ def evaluate_panel(
             n_post=evidence.n_post,
         )
     if chosen is not None and rows[chosen]["inference"] != recommendation.method:
-        note = f" ({recommendation.method} gave no answer on the actual sample: "
-        note += f"{rows[chosen]['inference']} is shown instead)"
+        note = (
+            f" ({recommendation.method} gave no answer on the actual sample: "
+            if recommendation.method
+            else " ("
+        ) + f"{rows[chosen]['inference']} is shown, not calibrated)"
         recommendation = replace(
             recommendation,
             method=rows[chosen]["inference"],

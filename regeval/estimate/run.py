@@ -119,6 +119,21 @@ def evaluate_study(panel: Panel, window: Window, design: StudyDesign) -> Evaluat
     return evaluate_panel(panel, pre, post, before, conventional=False)
 
 
+def recommended_summary(rows: Rows) -> str:
+    """'recommended: studentized_t 10, conformal 2; calibration holds for 12 of 12 outcomes'."""
+    chosen = [r for r in rows.regression_effects if r.get("recommended")]
+    if not chosen:
+        return "no outcome with single-county inference"
+    methods = pd.Series([r["inference"] for r in chosen]).value_counts()
+    holding = sum(
+        1
+        for r in rows.inference_calibration
+        if r["recommended"] and r["unit"] == "*" and r["holds"]
+    )
+    listed = ", ".join(f"{method} {count}" for method, count in methods.items())
+    return f"recommended: {listed}; calibration holds for {holding} of {len(chosen)} outcome(s)"
+
+
 def _split(frame: pd.DataFrame, study_id: str) -> dict[str, pd.DataFrame]:
     """One study's rows of a panel, by outcome."""
     part = frame[frame["study_id"] == study_id]
@@ -170,10 +185,12 @@ def run_estimation(db_path: Path, progress: Callable[[str], None] | None = None)
                 inputs.county_panel["study_id"] == study_id, "outcome_id"
             ]
             n = int(outcomes.nunique())
-            rows.extend(estimate_study(design, inputs))
+            study_rows = estimate_study(design, inputs)
+            rows.extend(study_rows)
             n_outcomes += n
             say(
                 f"estimate {study_id}: {n} outcome(s) in {time.perf_counter() - study_started:.1f} s"
+                f"; {recommended_summary(study_rows)}"
             )
     written = write_tables(db_path, rows.frames())
     seconds = time.perf_counter() - started
