@@ -84,6 +84,7 @@ def regression_rows(outcome: Outcome, scale: Scale, tidy: pd.DataFrame) -> list[
                 "variance_ratio": getattr(row, "variance_ratio", np.nan),
                 "recommended": bool(getattr(row, "recommended", False)),
                 "recommendation": getattr(row, "recommendation", None),
+                "calibrated": bool(getattr(row, "calibrated", False)),
             }
         )
     return rows
@@ -98,6 +99,7 @@ def evaluation_rows(outcome: Outcome, term: TermEstimate, evaluation: Evaluation
     ]
     methods = evaluation.tidy().assign(std_error=np.nan, statistic=np.nan)
     methods["recommendation"] = np.where(methods["recommended"], evaluation.reason, None)
+    methods["calibrated"] = methods["recommended"] & evaluation.calibration_holds
     return regression_rows(outcome, scale, conventional) + regression_rows(outcome, scale, methods)
 
 

@@ -33,6 +33,7 @@ TABLES: dict[str, dict[str, str]] = {
         "variance_ratio": "double",
         "recommended": "boolean",
         "recommendation": "varchar",
+        "calibrated": "boolean",
     },
     "placebo_effects": {
         "study_id": "varchar",

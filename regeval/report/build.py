@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from regeval.report import calibration as cal
 from regeval.report import catalogue as cat
 from regeval.report import formatting as fmt
 from regeval.report import pages
@@ -17,6 +18,7 @@ from regeval.report.drawing import draw_all
 from regeval.report.figures import FIGURE_DIR, Context, exclusion_note, source_line
 from regeval.report.headline import headlines
 from regeval.report.plotting import Interventions
+from regeval.report.validation import validation
 
 
 def source_text(data: StudyData, register_is_synthetic: bool) -> tuple[str, str]:
@@ -97,8 +99,13 @@ def build_report(
     progress: Callable[[str], None] | None = None,
     register_is_synthetic: bool = True,
     workers: int | None = None,
+    inference_dir: Path | None = None,
 ) -> dict:
-    """Write index.html, one page per study and their figures into out_dir; return a summary."""
+    """Write index.html, one page per study, methods.html and the figures into out_dir; return a summary.
+
+    inference_dir holds the tables of `regeval simulate` (default docs/inference);
+    the methods page says they have not been run when they are missing.
+    """
     started = time.perf_counter()
     say = progress or (lambda message: None)
     db_path, out_dir = Path(db_path), Path(out_dir)
@@ -135,10 +142,12 @@ def build_report(
                 {"key": group.key, "title": group.title, "article": group.article, "figures": items}
             )
         tables = study_tables(data, report)
+        calibration = cal.calibration_tables(data, report.headline)
         facts = study_facts(data, register_is_synthetic, report)
         context = {
             "s": facts,
             "tables": tables,
+            "calibration_tables": calibration,
             "groups": groups,
             "has_regression": data.regression is not None and not data.regression.empty,
             "regression_missing": "no regression_effects table in the database"
@@ -148,16 +157,22 @@ def build_report(
         path = pages.write_study(env, out_dir, context, db_path.name)
         page_names.append(path.name)
         figures_by_study[data.study_id] = number
-        cards.append({**facts, "n_figures": number, "n_tables": len(tables)})
-        say(f"report: {path.name}: {number} figures, {len(tables)} tables")
+        n_tables = len(tables) + len(calibration)
+        cards.append({**facts, "n_figures": number, "n_tables": n_tables})
+        say(f"report: {path.name}: {number} figures, {n_tables} tables")
     register_text = "the synthetic register" if register_is_synthetic else "register data"
     index = pages.write_index(env, out_dir, cards, register_text, db_path.name)
+    names = studies[0].county_names if studies else {}
+    found = validation(inference_dir, names)
+    methods_page = pages.write_methods(env, out_dir, found, db_path.name)
+    if found.missing:
+        say(f"report: {methods_page.name}: {', '.join(found.missing)} not yet run")
     seconds = round(time.perf_counter() - started, 2)
     figure_count = sum(figures_by_study.values())
-    say(f"report: {index} ({len(page_names) + 1} pages, {figure_count} figures, {seconds:.1f} s)")
+    say(f"report: {index} ({len(page_names) + 2} pages, {figure_count} figures, {seconds:.1f} s)")
     return {
         "index": str(index),
-        "pages": [index.name, *page_names],
+        "pages": [index.name, *page_names, methods_page.name],
         "figures": figure_count,
         "figures_by_study": figures_by_study,
         "seconds": seconds,

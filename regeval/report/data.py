@@ -24,6 +24,7 @@ OPTIONAL_TABLES = (
     "regression_effects",
     "placebo_effects",
     "event_study",
+    "inference_calibration",
 )
 DATE_COLUMNS = (
     "intervention_month",
@@ -57,6 +58,7 @@ class StudyData:
     placebo: pd.DataFrame | None
     event: pd.DataFrame | None
     all_county_codes: set[str] = field(default_factory=set)
+    calibration: pd.DataFrame | None = None
 
     @property
     def study_id(self) -> str:
@@ -210,6 +212,7 @@ def load(db_path: Path, publish_dir: Path | None = None) -> list[StudyData]:
                 placebo=_for_study(optional["placebo_effects"], study_id),
                 event=_for_study(optional["event_study"], study_id),
                 all_county_codes=set(county_names),
+                calibration=_for_study(optional["inference_calibration"], study_id),
             )
         )
     return result

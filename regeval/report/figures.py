@@ -17,6 +17,7 @@ from regeval.report import catalogue as cat
 from regeval.report import formatting as fmt
 from regeval.report import methods
 from regeval.report import plotting as plot
+from regeval.report import significance as sig
 from regeval.report.data import StudyData
 
 FIGURE_DIR = "figures"
@@ -461,10 +462,11 @@ def draw_event_study(ctx: Context, group: cat.FigureGroup) -> str:
 
 
 def draw_placebo_time(ctx: Context, group: cat.FigureGroup) -> str:
-    """Placebo estimates by hypothetical start month; filled markers are significant at 5 %."""
+    """Placebo estimates by hypothetical start month; filled markers have p ≤ 0.05 where that level can be reached."""
     data = ctx.data
     figure, (ax,) = plot.new_figure(1)
     models: set[str] = set()
+    floors: list[str] = []
     for colour, outcome_id in zip(plot.LINE_COLOURS, group.outcomes):
         rows, model = estimate_rows(data, cat.PLACEBO_TIME, outcome_id)
         models.update([model] if model else [])
@@ -473,11 +475,15 @@ def draw_placebo_time(ctx: Context, group: cat.FigureGroup) -> str:
         rows = rows.assign(month=pd.to_datetime(rows["placebo"].astype(str), errors="coerce"))
         rows = rows.dropna(subset=["month"]).sort_values("month")
         label = data.outcome(outcome_id).get("label", outcome_id)
+        floor = placebo_floor(rows)
+        reachable = sig.reachable(floor)
         significant = (
-            rows["p_value"].astype(float) < 0.05
-            if "p_value" in rows.columns
-            else rows["month"].isna()
+            rows["p_value"].astype(float) <= sig.LEVEL
+            if "p_value" in rows.columns and reachable
+            else pd.Series(False, index=rows.index)
         )
+        if not reachable:
+            floors.append(floor_sentence(rows, floor))
         ax.plot(rows["month"], rows["estimate_pct"], color=colour, linewidth=0.8, alpha=0.6)
         ax.scatter(
             rows["month"],
@@ -485,15 +491,16 @@ def draw_placebo_time(ctx: Context, group: cat.FigureGroup) -> str:
             s=22,
             facecolors="none",
             edgecolors=colour,
-            label=f"{label}: placebo, p ≥ 0.05",
+            label=f"{label}: placebo, p > 0.05" if reachable else f"{label}: placebo",
         )
-        ax.scatter(
-            rows.loc[significant, "month"],
-            rows.loc[significant, "estimate_pct"],
-            s=22,
-            color=colour,
-            label=f"{label}: placebo, p < 0.05",
-        )
+        if reachable:
+            ax.scatter(
+                rows.loc[significant, "month"],
+                rows.loc[significant, "estimate_pct"],
+                s=22,
+                color=colour,
+                label=f"{label}: placebo, permutation p ≤ 0.05",
+            )
         actual = treated_estimate(data, outcome_id, model)
         if actual is not None:
             ax.axhline(
@@ -514,7 +521,7 @@ def draw_placebo_time(ctx: Context, group: cat.FigureGroup) -> str:
         [ax],
         f"{group.title}: placebo in time",
         ctx.source,
-        _join(ctx.note, f"Model: {model_text}." if model_text else ""),
+        _join(ctx.note, f"Model: {model_text}." if model_text else "", *dict.fromkeys(floors)),
     )
     return _save(ctx, group, cat.PLACEBO_TIME, figure)
 
@@ -585,9 +592,8 @@ def _county_bars(ctx: Context, group: cat.FigureGroup, kind: str) -> str:
                 linewidth=1,
                 label=f"{data.treated_label}: estimated effect",
             )
-        p = _permutation_p(data, outcome_id, model)
         label = data.outcome(outcome_id).get("label", outcome_id)
-        ax.set_title(label if p is None else f"{label}\n(permutation p = {fmt.p_value(p)})")
+        ax.set_title(permutation_title(label, _permutation_row(data, outcome_id, model)))
         ax.set_xlabel("Estimated effect (percent)")
     if kind == cat.PLACEBO_SPACE:
         handles = [
@@ -621,8 +627,8 @@ def _county_bars(ctx: Context, group: cat.FigureGroup, kind: str) -> str:
     return _save(ctx, group, kind, figure)
 
 
-def _permutation_p(data: StudyData, outcome_id: str, model: str | None) -> float | None:
-    """The permutation p-value of the post effect, when estimated."""
+def _permutation_row(data: StudyData, outcome_id: str, model: str | None) -> dict | None:
+    """The permutation row of the post effect, when estimated."""
     reg = data.regression
     if reg is None or reg.empty:
         return None
@@ -635,7 +641,34 @@ def _permutation_p(data: StudyData, outcome_id: str, model: str | None) -> float
         rows = rows[rows["model"] == model]
     if rows.empty or fmt.is_missing(rows["p_value"].iloc[0]):
         return None
-    return float(rows["p_value"].iloc[0])
+    return rows.iloc[0].to_dict()
+
+
+def permutation_title(label: str, row: dict | None) -> str:
+    """A panel title with the permutation p-value, and the smallest p it can reach when that is above 5 %."""
+    if row is None:
+        return label
+    text = f"permutation p = {fmt.p_value(row['p_value'])}"
+    floor = sig.unreachable_text(row)
+    if floor:
+        return f"{label}\n({text};\n" + textwrap.fill(floor + ")", 46)
+    return f"{label}\n({text})"
+
+
+def placebo_floor(rows: pd.DataFrame) -> float | None:
+    """The smallest permutation p-value of placebo rows: 1 / (N0 + 1) with their N0 controls."""
+    if "n_controls" not in rows.columns or rows["n_controls"].dropna().empty:
+        return None
+    return 1 / (float(rows["n_controls"].dropna().max()) + 1)
+
+
+def floor_sentence(rows: pd.DataFrame, floor: float | None) -> str:
+    """Why no placebo is marked significant: the permutation cannot go below 1 / (N0 + 1)."""
+    n0 = int(rows["n_controls"].dropna().max())
+    return (
+        f"With {n0} controls the permutation p-value cannot go below 1/({n0}+1) = "
+        f"{fmt.p_value(floor)}, so no placebo can be marked significant at 5 %."
+    )
 
 
 def _join(*parts: str) -> str:

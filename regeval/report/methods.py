@@ -1,4 +1,4 @@
-"""Names of the models and inference methods, and which inference is valid with one treated county."""
+"""Names of the models and inference methods, what each assumes, and which is valid with one treated county."""
 
 from __future__ import annotations
 
@@ -7,34 +7,88 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Inference:
-    """An inference method as the report names it."""
+    """An inference method as the report names it, with what it assumes."""
 
     key: str
     label: str
     valid_one_treated: bool | None
     note: str
     shows: str = "95 % CI, p"
+    assumes: str = ""
+    footnote: str = ""
 
+
+SAME_AS_CONTROLS = "the treated county's error is distributed like the control counties' errors"
 
 INFERENCE: dict[str, Inference] = {
     i.key: i
     for i in (
         Inference(
-            "permutation",
-            "Permutation",
+            "placebo_t",
+            "Placebo t",
             True,
-            "p-value from the rank of the treated county's estimate among the placebo estimates "
-            "of the control counties (placebo in space); with N0 controls it cannot go below "
-            "1/(N0 + 1).",
-            "p-value",
+            "confidence interval and p-value from a Student-t fitted to the control counties' "
+            "placebo estimates (the t-fit formerly named Conley-Taber in this report).",
+            assumes=SAME_AS_CONTROLS + " (the same variance, whatever its size).",
         ),
         Inference(
             "conley_taber",
             "Conley-Taber",
             True,
-            "confidence interval and p-value from a Student-t fitted to the control counties' "
-            "placebo estimates (Conley and Taber 2011); conservative for a median-sized treated "
-            "county, too short for a small one when county sizes differ.",
+            "Conley and Taber's (2011) own interval: the empirical 2.5 and 97.5 % quantiles of "
+            "the control counties' placebo estimates, CI = [b - q97.5, b - q2.5]; with N0 "
+            "placebos it cannot cover more than (N0 - 1) / (N0 + 1).",
+            assumes=SAME_AS_CONTROLS + ", with enough controls for the empirical tails.",
+        ),
+        Inference(
+            "permutation",
+            "Permutation",
+            True,
+            "p-value from the rank of the treated county's relative effect among the control "
+            "counties' placebo effects (placebo in space); with N0 controls it cannot go below "
+            "1/(N0 + 1).",
+            "p-value",
+            assumes=SAME_AS_CONTROLS + " after dividing by the pre level (exchangeable counties).",
+        ),
+        Inference(
+            "ferman_pinto",
+            "Ferman-Pinto",
+            True,
+            "placebo estimates rescaled by a variance model A + B / size fitted to them "
+            "(Ferman and Pinto 2019), so that a small county is compared on its own scale.",
+            assumes="the errors' variance depends on a county only through its size "
+            "(the denominator).",
+        ),
+        Inference(
+            "studentized_t",
+            "Studentized t",
+            True,
+            "each county's estimate divided by its own pre-period spread (the variance of its "
+            "gap to the other counties), compared with a Student-t fitted to the controls' "
+            "studentized placebos.",
+            assumes="each county's estimate scaled by its own pre-period spread is distributed "
+            "alike across counties (any volatility, a common serial correlation).",
+        ),
+        Inference(
+            "studentized_permutation",
+            "Studentized permutation",
+            True,
+            "rank of the treated county's studentized estimate among the controls' studentized "
+            "placebos; with N0 controls it cannot go below 1/(N0 + 1).",
+            "p-value",
+            assumes="each county's estimate scaled by its own pre-period spread is exchangeable "
+            "across counties.",
+        ),
+        Inference(
+            "conformal",
+            "Conformal",
+            True,
+            "the treated county's own residuals compared by moving-block permutations in time "
+            "(Chernozhukov, Wüthrich and Zhu 2021); the interval is every effect the test does "
+            "not reject and may be unbounded; the p-value cannot go below 1/T.",
+            assumes="the treated county's own errors are stationary and weakly dependent over "
+            "time; it uses only the treated county's history and assumes nothing about the "
+            "controls' errors.",
         ),
         Inference(
             "cluster_county",
@@ -42,19 +96,48 @@ INFERENCE: dict[str, Inference] = {
             False,
             "county-clustered standard errors; not valid with a single treated county "
             "(one treated cluster), shown for comparison only.",
+            assumes="many treated clusters; with one treated county there is one.",
+            footnote="one treated cluster: the clustered variance cannot estimate the treated "
+            "county's error",
+        ),
+        Inference(
+            "cluster_unit",
+            "Clustered by unit",
+            False,
+            "unit-clustered standard errors; not valid with a single treated unit "
+            "(one treated cluster), shown for comparison only.",
+            assumes="many treated clusters; with one treated unit there is one.",
+            footnote="one treated cluster: the clustered variance cannot estimate the treated "
+            "unit's error",
         ),
         Inference(
             "hc1",
             "HC1 robust",
             False,
-            "heteroskedasticity-robust standard errors that ignore dependence within counties; "
-            "not valid with a single treated county, shown for comparison only.",
+            "heteroskedasticity-robust standard errors that treat every month as independent; "
+            "not valid here because the monthly rates are serially correlated, shown for "
+            "comparison only.",
+            assumes="independent errors across months; the monthly rates are serially correlated.",
+            footnote="ignores the serial correlation of the monthly rates, so its standard "
+            "errors are too small",
         ),
     )
 }
 
-INFERENCE_ORDER = ("permutation", "conley_taber", "cluster_county", "hc1")
-VALID_ORDER = ("conley_taber", "permutation")
+INFERENCE_ORDER = (
+    "placebo_t",
+    "conley_taber",
+    "permutation",
+    "ferman_pinto",
+    "studentized_t",
+    "studentized_permutation",
+    "conformal",
+    "cluster_county",
+    "cluster_unit",
+    "hc1",
+)
+VALID_ORDER = tuple(k for k in INFERENCE_ORDER if INFERENCE[k].valid_one_treated)
+RECOMMENDED = "recommended"
 
 MODELS: dict[str, str] = {
     "ppml_cells": "Poisson by county, month and cell with a log-denominator offset "

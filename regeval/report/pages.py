@@ -7,13 +7,18 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from regeval.report import methods
+from regeval.report import significance as sig
+from regeval.report.validation import NOT_RUN, Validation
 
 INFERENCE_NOTE = (
     "With a single treated county, county-clustered (cluster_county) and heteroskedasticity-robust "
-    "(hc1) standard errors are not valid: they rest on many treated clusters. Valid inference comes "
-    "from the control counties' placebo estimates: the permutation p-value (placebo in space) and "
-    "the Conley-Taber (2011) interval. Headline effects show only these."
+    "(hc1) standard errors are not valid: clustering has one treated cluster, and HC1 ignores the "
+    "serial correlation of the monthly rates. Each study is therefore estimated with several "
+    "methods made for one treated county, each calibrated on the study's own data before the "
+    "intervention (every county as a fake treated one); the headline shows the recommended one, "
+    "the method whose calibration holds with the shortest interval, and says so when none holds."
 )
+METHODS_PAGE = "methods.html"
 
 
 def environment() -> Environment:
@@ -33,7 +38,8 @@ def _common(db_name: str) -> dict:
         "db_name": db_name,
         "inference_note": INFERENCE_NOTE,
         "inference_methods": [methods.inference(k) for k in methods.INFERENCE_ORDER],
-        "valid_methods": [methods.inference(k) for k in methods.valid_methods()],
+        "marker_note": sig.MARKER_NOTE,
+        "methods_page": METHODS_PAGE,
     }
 
 
@@ -53,5 +59,15 @@ def write_study(env: Environment, out_dir: Path, context: dict, db_name: str) ->
     """Write <study_id>.html."""
     html = env.get_template("study.html").render(**context, **_common(db_name))
     path = out_dir / f"{context['s']['study_id']}.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def write_methods(env: Environment, out_dir: Path, found: Validation, db_name: str) -> Path:
+    """Write methods.html: what each method assumes, the Monte Carlo tables, the real-data calibration."""
+    html = env.get_template("methods.html").render(
+        validation=found, not_run=NOT_RUN, **_common(db_name)
+    )
+    path = out_dir / METHODS_PAGE
     path.write_text(html, encoding="utf-8")
     return path

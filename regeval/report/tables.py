@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from regeval.report import catalogue as cat
 from regeval.report import formatting as fmt
 from regeval.report import methods
+from regeval.report import significance as sig
 from regeval.report.data import StudyData
 
 VARIANTS = {
@@ -278,16 +280,17 @@ def summary_table(data: StudyData, article: str) -> Table | None:
     return Table("table3", "Effects in persons", head, body, article, notes)
 
 
-def _regression_cells(rows: pd.DataFrame, term: str, inference: str) -> list[Cell]:
-    """Estimate, interval and p-value cells of one term and inference method."""
+def _regression_cells(rows: pd.DataFrame, term: str, inference: str, holds: bool) -> list[Cell]:
+    """Estimate, interval, p-value and Holm p-value cells of one term and inference method."""
     hit = rows[(rows["term"] == term) & (rows["inference"] == inference)]
     if hit.empty:
-        return [_n(fmt.MISSING), _n(""), _n(fmt.MISSING)]
-    r = hit.iloc[0]
+        return [_n(fmt.MISSING), _n(""), _n(fmt.MISSING), _n(fmt.MISSING)]
+    r = hit.iloc[0].to_dict()
     return [
-        _n(fmt.pct(r["estimate_pct"], plus=True) + fmt.stars(r["p_value"])),
-        _n(fmt.ci(r.get("ci_low_pct"), r.get("ci_high_pct"))),
+        _n(fmt.pct(r["estimate_pct"], plus=True) + sig.marker(r, holds)),
+        _n(sig.interval(r)),
         _n(fmt.p_value(r["p_value"])),
+        _n(fmt.p_value(r.get("p_value_holm"))),
     ]
 
 
@@ -310,35 +313,52 @@ def regression_models(reg: pd.DataFrame) -> list[str]:
     return [m for m in models if m in with_placebo] + [m for m in models if m not in with_placebo]
 
 
+def _inference_name(inference: str, recommended: bool, holds: bool) -> str:
+    """The inference column text: the label, ✓ on the recommended row, † on an invalid one."""
+    name = methods.inference(inference).label
+    if not methods.is_valid(inference):
+        return name + " †"
+    if recommended:
+        return name + (" ✓ recommended" if holds else " ✓ recommended, not calibrated")
+    return name
+
+
 def _regression_table(data: StudyData, rows: pd.DataFrame, model: str) -> tuple[list, list]:
     """Header and body rows of one model's regression table."""
     headers = _term_headers(data)
     terms = methods.ordered(list(rows["term"].dropna().unique()), tuple(headers))
     head = [
         [_h("Outcome", rowspan=2), _h("Inference", rowspan=2)]
-        + [_h(headers.get(t, t), colspan=3) for t in terms]
+        + [_h(headers.get(t, t), colspan=4) for t in terms]
         + [_h("Obs.", rowspan=2)],
-        [_h("Estimate"), _h("95 % CI"), _h("p")] * len(terms),
+        [_h("Estimate"), _h("95 % CI"), _h("p"), _h("Holm p")] * len(terms),
     ]
     order = {o: i for i, o in enumerate(data.outcome_ids)}
     body = []
     for outcome_id in sorted(rows["outcome_id"].unique(), key=lambda o: order.get(o, 999)):
         these = rows[rows["outcome_id"] == outcome_id]
+        holds = sig.calibrated(data, outcome_id)
+        recommended = sig.recommended_row(data, outcome_id) or {}
         inferences = methods.ordered(
             list(these["inference"].dropna().unique()), methods.INFERENCE_ORDER
         )
         n_obs = these.loc[these["term"] == "post", "n_obs"] if "n_obs" in these else pd.Series()
         for i, inference in enumerate(inferences):
             valid = methods.is_valid(inference)
+            is_recommended = (
+                recommended.get("model") == model and recommended.get("inference") == inference
+            )
             line = []
             if i == 0:
                 label = data.outcome(outcome_id).get("label", outcome_id)
                 line.append(_h(label, rowspan=len(inferences), cls="variant"))
-            name = methods.inference(inference).label + ("" if valid else " †")
-            line.append(Cell(name, "inference " + ("valid" if valid else "invalid")))
+            kind = ("valid" if valid else "invalid") + (" recommended" if is_recommended else "")
+            name = _inference_name(inference, is_recommended, holds)
+            line.append(Cell(name, "inference " + kind))
             for term in terms:
-                cells = _regression_cells(these, term, inference)
-                line.extend(Cell(c.text, c.cls + ("" if valid else " invalid")) for c in cells)
+                cells = _regression_cells(these, term, inference, holds)
+                extra = ("" if valid else " invalid") + (" recommended" if is_recommended else "")
+                line.extend(Cell(c.text, c.cls + extra) for c in cells)
             if i == 0:
                 obs = fmt.persons(n_obs.iloc[0]) if len(n_obs) else fmt.MISSING
                 line.append(Cell(obs, "num", rowspan=len(inferences)))
@@ -346,11 +366,62 @@ def _regression_table(data: StudyData, rows: pd.DataFrame, model: str) -> tuple[
     return head, body
 
 
+def _invalid_note(rows: pd.DataFrame) -> str:
+    """The † footnote: why each conventional method shown is not valid with one treated county."""
+    shown = [k for k in methods.INFERENCE_ORDER if not methods.is_valid(k)]
+    present = [k for k in shown if (rows["inference"] == k).any()]
+    if not present:
+        return ""
+    reasons = "; ".join(
+        f"{methods.inference(k).label}: {methods.inference(k).footnote}" for k in present
+    )
+    return (
+        f"† not valid with a single treated county, shown for comparison only and never "
+        f"marked: {reasons}."
+    )
+
+
+def _floor_note(rows: pd.DataFrame) -> str:
+    """The smallest p-values some methods can reach, where they lie above 5 %."""
+    if "min_p_value" not in rows.columns:
+        return ""
+    high = rows[pd.to_numeric(rows["min_p_value"], errors="coerce") > sig.LEVEL]
+    texts = dict.fromkeys(
+        sig.floor_text(r["inference"], r["min_p_value"], r.get("n_controls"))
+        for r in high.to_dict("records")
+    )
+    texts.pop("", None)
+    if not texts:
+        return ""
+    return (
+        "Levels that cannot be reached: "
+        + "; ".join(texts)
+        + ". No marker is shown for a level below a method's smallest p-value."
+    )
+
+
+def _unbounded_note(rows: pd.DataFrame) -> str:
+    """A note when some interval is unbounded (conformal)."""
+    bounds = pd.concat(
+        [
+            pd.to_numeric(rows.get(c, pd.Series(dtype=float)), errors="coerce")
+            for c in ("ci_low", "ci_high")
+        ]
+    )
+    if not np.isinf(bounds.to_numpy(dtype=float)).any():
+        return ""
+    return (
+        "∞: the conformal interval is unbounded on that side (every effect that far is "
+        "consistent with the treated county's own history)."
+    )
+
+
 def regression_tables(data: StudyData, title: str, article: str = "") -> list[Table]:
     """One table per model (the first open, the others folded), every term by inference method."""
     reg = data.regression
     if reg is None or reg.empty:
         return []
+    n_outcomes = reg["outcome_id"].nunique()
     tables = []
     for position, model in enumerate(regression_models(reg)):
         rows = reg[reg["model"] == model]
@@ -359,13 +430,17 @@ def regression_tables(data: StudyData, title: str, article: str = "") -> list[Ta
         notes = [
             (
                 f"Model: {methods.model_label(model)}. Effects in percent of the treated pre "
-                "mean; * significant at the 5 % level; Obs.: observations in the regression."
+                "mean; Obs.: observations in the regression. Holm p: the p-value adjusted by "
+                f"Holm's method over the study's {n_outcomes} outcome"
+                + ("s" if n_outcomes != 1 else "")
+                + " (same model, term and inference)."
             ),
-            (
-                "† not valid with a single treated county (one treated cluster): shown for "
-                "comparison only. Permutation and Conley-Taber inference are valid with one "
-                "treated county."
-            ),
+            sig.MARKER_NOTE
+            + " ✓ marks the row the study headlines, chosen by calibration on the study's own "
+            "data (see the calibration section).",
+            _invalid_note(rows),
+            _floor_note(rows),
+            _unbounded_note(rows),
         ]
         tables.append(
             Table(
@@ -374,7 +449,7 @@ def regression_tables(data: StudyData, title: str, article: str = "") -> list[Ta
                 head,
                 body,
                 article if position == 0 else "",
-                notes,
+                [n for n in notes if n],
                 collapsed=position > 0,
             )
         )

@@ -296,7 +296,11 @@ def test_summary_counts(published: tuple[dict, Path]) -> None:
     file = read(out, "suppression_summary", ".csv")
     assert file["primary_suppressions"].sum() == summary["primary_suppressions"]
     assert file["secondary_suppressions"].sum() == summary["secondary_suppressions"]
-    assert set(summary["not_in_database"]) == {"placebo_effects", "event_study"}
+    assert set(summary["not_in_database"]) == {
+        "placebo_effects",
+        "event_study",
+        "inference_calibration",
+    }
 
 
 def test_parquet_and_csv_written(published: tuple[dict, Path]) -> None:

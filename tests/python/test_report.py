@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -11,9 +12,11 @@ import duckdb
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
+from markupsafe import escape
 
 from regeval.report import build_report
 from regeval.report import catalogue as cat
+from regeval.report import formatting as fmt
 from regeval.report.build import study_report, study_tables
 from regeval.report.data import load
 from regeval.report.figures import Context, draw_figure, exclusion_note, missing_reason, source_line
@@ -42,7 +45,10 @@ def report(estimated_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
     """The report of the small run and build_report's summary."""
     out = tmp_path_factory.mktemp("report")
     messages: list[str] = []
-    summary = build_report(estimated_db, out, progress=messages.append)
+    not_run = tmp_path_factory.mktemp("no_inference_tables")
+    summary = build_report(
+        estimated_db, out, progress=messages.append, inference_dir=not_run / "inference"
+    )
     summary["messages"] = messages
     return out, summary
 
@@ -61,7 +67,7 @@ def links(page: Path) -> list[str]:
 def test_summary_and_progress(report: tuple[Path, dict], estimated_db: Path) -> None:
     _, summary = report
     ids = study_ids(estimated_db)
-    assert summary["pages"] == ["index.html", *[f"{s}.html" for s in ids]]
+    assert summary["pages"] == ["index.html", *[f"{s}.html" for s in ids], "methods.html"]
     assert summary["figures"] == sum(summary["figures_by_study"].values()) > 0
     assert summary["seconds"] > 0
     assert any(STUDY_A in m and "figures" in m for m in summary["messages"])
@@ -149,7 +155,7 @@ def test_tables_are_formatted_as_the_articles(report: tuple[Path, dict]) -> None
     assert "article: Table 5" in page_a
     assert re.search(r"[+-]\d+\.\d %", page_a)
     assert re.search(r"\(-?\d+\.\d, -?\d+\.\d\)", page_a)
-    for method in ("Permutation", "Conley-Taber", "Clustered by county †"):
+    for method in ("Permutation", "Placebo t", "Conley-Taber", "Clustered by county †"):
         assert method in page_a
     assert "not valid with a single treated county" in page_a
     assert "Same calendar months" in page_a
@@ -254,3 +260,404 @@ def test_pages_render_in_a_browser(report: tuple[Path, dict], tmp_path: Path) ->
         colours = len(np.unique((image * 15).round().reshape(-1, 3), axis=0))
         assert non_white > 0.05, f"{name}: page looks blank ({non_white:.1%} non-white)"
         assert colours > 20, f"{name}: only {colours} distinct colours"
+
+
+# --- inference: the recommended row, its calibration, markers and the methods page ---
+
+NOT_CALIBRATED = "no inference method is calibrated on this study: the interval is not a valid test"
+NOT_RUN = "not yet run: `make validate-inference`"
+
+
+def query(db_path: Path, sql: str) -> list[dict]:
+    """Rows of a query on the database, as dicts."""
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        frame = connection.execute(sql).df()
+    return frame.to_dict("records")
+
+
+def recommended_rows(db_path: Path) -> dict[tuple[str, str], dict]:
+    """The recommended regression row of every study and outcome, with its '*' calibration row."""
+    rows = query(
+        db_path,
+        """
+        select r.*, c.holds as calibration_holds, c.rejection_rate_05 as cal_rate_05
+        from regression_effects r
+        left join inference_calibration c
+          on c.study_id = r.study_id and c.outcome_id = r.outcome_id
+         and c.method = r.inference and c.unit = '*'
+        where r.recommended
+        """,
+    )
+    return {(r["study_id"], r["outcome_id"]): r for r in rows}
+
+
+def expected_calibrated(row: dict) -> bool:
+    """Whether a recommended row's calibration holds, from the tables alone."""
+    holds = row["calibration_holds"] is True or row["calibration_holds"] == 1
+    text = str(row["recommendation"] or "")
+    ratio = row["variance_ratio"]
+    volatile = ratio is not None and not np.isnan(ratio) and ratio > 1.5
+    return holds and "no method's calibration holds" not in text and not volatile
+
+
+def study_data(db_path: Path, study_id: str):
+    """One study's report data."""
+    return next(d for d in load(db_path) if d.study_id == study_id)
+
+
+def p_text(value: float) -> str:
+    """A p-value as the tables print it."""
+    if value is None or np.isnan(value):
+        return "–"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def test_every_outcome_has_one_recommended_row(estimated_db: Path) -> None:
+    counts = query(
+        estimated_db,
+        """
+        select r.study_id, r.outcome_id, count(*) filter (where recommended) as n
+        from regression_effects r where model = 'twfe_county' and term = 'post'
+        group by 1, 2
+        """,
+    )
+    assert counts and all(r["n"] == 1 for r in counts)
+
+
+def test_headline_is_the_recommended_row(estimated_db: Path) -> None:
+    expected = recommended_rows(estimated_db)
+    seen = 0
+    for data in load(estimated_db):
+        for h, outcome_id in zip(
+            headlines(data, study_report(data).headline), study_report(data).headline
+        ):
+            row = expected[(data.study_id, outcome_id)]
+            seen += 1
+            assert h.method_key == row["inference"]
+            assert row["inference"] not in ("cluster_county", "hc1")
+            assert h.estimate.rstrip("*") == fmt.pct(row["estimate_pct"], plus=True)
+            if not np.isnan(row["ci_low_pct"]):
+                assert h.interval == f"({row['ci_low_pct']:.1f}, {row['ci_high_pct']:.1f})"
+            assert h.p_holm == p_text(row["p_value_holm"])
+            assert h.why == row["recommendation"] and h.why
+            calibrated = expected_calibrated(row)
+            assert h.calibrated == calibrated
+            assert (h.warning == NOT_CALIBRATED) == (not calibrated)
+            starred = (
+                calibrated
+                and row["p_value"] <= 0.05
+                and (row["min_p_value"] is None or row["min_p_value"] <= 0.05)
+            )
+            assert h.estimate.endswith("*") == starred
+    assert seen >= 4
+
+
+def test_pages_show_the_recommended_row_and_why(
+    report: tuple[Path, dict], estimated_db: Path
+) -> None:
+    out, _ = report
+    expected = recommended_rows(estimated_db)
+    for data in load(estimated_db):
+        page = (out / f"{data.study_id}.html").read_text(encoding="utf-8")
+        headline_part = page.split('id="headline"')[1].split('id="tables"')[0]
+        for outcome_id in study_report(data).headline:
+            row = expected[(data.study_id, outcome_id)]
+            assert f'data-method="{row["inference"]}"' in headline_part
+            assert str(escape(row["recommendation"])) in headline_part
+            if not expected_calibrated(row):
+                assert NOT_CALIBRATED in headline_part
+        if all(expected_calibrated(expected[(data.study_id, o)]) for o in data.outcome_ids):
+            assert NOT_CALIBRATED not in headline_part
+
+
+def test_uncalibrated_study_says_so_and_shows_no_marker(estimated_db: Path) -> None:
+    from regeval.report import pages
+
+    data = study_data(estimated_db, STUDY_A)
+    outcome_id = study_report(data).headline[0]
+    reg = data.regression.copy()
+    chosen = reg["recommended"].astype(bool) & (reg["outcome_id"] == outcome_id)
+    reg.loc[chosen, "p_value"] = 0.0001
+    reg["calibrated"] = False
+    data.regression = reg
+    data.calibration = data.calibration.assign(holds=False)
+    h = headlines(data, (outcome_id,))[0]
+    assert h.warning == NOT_CALIBRATED and not h.calibrated
+    assert h.marker == "" and not h.estimate.endswith("*")
+    macros = pages.environment().get_template("_macros.html").module
+    rendered = str(macros.render_headlines([h], "note"))
+    assert NOT_CALIBRATED in rendered
+    for table in study_tables(data, study_report(data)):
+        for line in table.body:
+            assert not any(c.text.endswith("*") for c in line), table.title
+
+
+def _regression_lines(table) -> list[tuple[str, str, list[str]]]:
+    """(outcome label, inference text, cells after it) of each row of a regression table."""
+    lines, outcome = [], ""
+    for line in table.body:
+        cells = list(line)
+        if cells[0].header:
+            outcome = cells.pop(0).text
+        lines.append((outcome, cells[0].text, [c.text for c in cells[1:]]))
+    return lines
+
+
+def test_markers_only_on_the_recommended_calibrated_row(estimated_db: Path) -> None:
+    from regeval.report import methods
+
+    expected = recommended_rows(estimated_db)
+    labels = {k: v.label for k, v in methods.INFERENCE.items()}
+    checked = 0
+    for data in load(estimated_db):
+        reg = query(
+            estimated_db,
+            f"select * from regression_effects where study_id = '{data.study_id}'",
+        )
+        by_key = {(r["outcome_id"], r["model"], r["term"], r["inference"]): r for r in reg}
+        label_to_outcome = {data.outcome(o)["label"]: o for o in data.outcome_ids}
+        for table in study_tables(data, study_report(data)):
+            if not table.key.startswith("regression_"):
+                continue
+            model = table.key.removeprefix("regression_")
+            for label, inference_text, cells in _regression_lines(table):
+                outcome_id = label_to_outcome[label]
+                name = inference_text.split(" ✓")[0].removesuffix(" †")
+                key = next(k for k, v in labels.items() if v == name)
+                row = by_key[(outcome_id, model, "post", key)]
+                p, holm = cells[2:4]
+                assert p == p_text(row["p_value"])
+                assert holm == p_text(row["p_value_holm"])
+                rec = expected[(data.study_id, outcome_id)]
+                should_star = (
+                    bool(row["recommended"])
+                    and expected_calibrated(rec)
+                    and row["p_value"] <= 0.05
+                    and row["min_p_value"] <= 0.05
+                )
+                starred = any(c.endswith("*") for c in cells)
+                assert starred == should_star, (data.study_id, outcome_id, model, key)
+                if key in ("cluster_county", "hc1"):
+                    assert inference_text.endswith("†") and not starred
+                assert ("✓" in inference_text) == bool(row["recommended"])
+                checked += 1
+    assert checked > 50
+
+
+def test_no_marker_below_the_smallest_reachable_p(
+    report: tuple[Path, dict], estimated_db: Path
+) -> None:
+    from regeval.report import significance
+    from regeval.report.figures import (
+        _permutation_row,
+        floor_sentence,
+        permutation_title,
+        placebo_floor,
+    )
+
+    out, _ = report
+    floors = query(
+        estimated_db,
+        """
+        select study_id, outcome_id, model, n_controls, min_p_value, p_value
+        from regression_effects
+        where inference = 'permutation' and term = 'post' and min_p_value > 0.05
+        """,
+    )
+    assert floors, "the small run's permutation p-values should not reach 5 %"
+    for row in floors:
+        n0 = round(1 / row["min_p_value"]) - 1
+        assert n0 <= int(row["n_controls"])
+        assert row["min_p_value"] == pytest.approx(1 / (n0 + 1))
+        forced = {**row, "inference": "permutation", "recommended": True, "p_value": 0.01}
+        assert significance.marker(forced, True) == ""
+        data = study_data(estimated_db, row["study_id"])
+        title = permutation_title("x", _permutation_row(data, row["outcome_id"], row["model"]))
+        title = " ".join(title.split())
+        floor = f"the permutation p-value cannot go below 1/({n0}+1) = {1 / (n0 + 1):.3f}"
+        assert f"with {n0} controls" in title and floor in title
+        assert "p < 0.05" not in title
+        page = (out / f"{row['study_id']}.html").read_text(encoding="utf-8")
+        assert f"with {n0} controls" in page and floor in page
+    for page in out.glob("*.html"):
+        assert "p < 0.05" not in page.read_text(encoding="utf-8")
+    time_rows = query(
+        estimated_db,
+        f"""
+        select outcome_id, n_controls, p_value from placebo_effects
+        where study_id = '{STUDY_A}' and kind = 'time'
+        """,
+    )
+    import pandas as pd
+
+    frame = pd.DataFrame(time_rows)
+    n0 = int(frame["n_controls"].max())
+    assert placebo_floor(frame) == pytest.approx(1 / (n0 + 1))
+    if 1 / (n0 + 1) > 0.05:
+        assert f"1/({n0}+1)" in floor_sentence(frame, placebo_floor(frame))
+
+
+def test_conventional_rows_have_correct_footnotes(report: tuple[Path, dict]) -> None:
+    out, _ = report
+    page_a = (out / f"{STUDY_A}.html").read_text(encoding="utf-8")
+    assert "Clustered by county: one treated cluster" in page_a
+    assert "HC1 robust: ignores the serial correlation of the monthly rates" in page_a
+
+
+def test_calibration_section_shows_the_tables_values(
+    report: tuple[Path, dict], estimated_db: Path
+) -> None:
+    from regeval.report import calibration as cal
+    from regeval.report import methods
+
+    out, _ = report
+    expected = recommended_rows(estimated_db)
+    for data in load(estimated_db):
+        page = (out / f"{data.study_id}.html").read_text(encoding="utf-8")
+        assert 'id="calibration"' in page
+        headline = study_report(data).headline
+        tables = {t.key: t for t in cal.calibration_tables(data, headline)}
+        summary = tables["calibration_summary"]
+        assert str(escape(summary.title)) in page
+        for number, outcome_id in enumerate(headline, start=1):
+            overall = query(
+                estimated_db,
+                f"""
+                select * from inference_calibration
+                where study_id = '{data.study_id}' and outcome_id = '{outcome_id}'
+                  and unit = '*'
+                """,
+            )
+            if not overall:
+                assert f"calibration_{number}" not in tables
+                continue
+            table = tables[f"calibration_{number}"]
+            shown = {line[0].text: line for line in table.body}
+            assert len(shown) == len(overall)
+            for r in overall:
+                line = shown[methods.inference(r["method"]).label]
+                assert line[1].text == str(r["n_fake_studies"])
+                assert line[2].text == str(r["rejections_05"])
+                assert line[3].text == f"{100 * r['rejection_rate_05']:.1f} %"
+                assert line[4].text == f"{100 * r['rejection_rate_10']:.1f} %"
+                assert line[7].text == f"{100 * r['band_high_05']:.1f} %"
+                assert line[8].text == ("yes" if r["holds"] else "NO")
+                assert (line[9].text == "✓") == bool(r["recommended"])
+            county = tables[f"calibration_county_{number}"]
+            units = query(
+                estimated_db,
+                f"""
+                select unit, method, rejection_rate_05 from inference_calibration
+                where study_id = '{data.study_id}' and outcome_id = '{outcome_id}'
+                  and unit <> '*'
+                """,
+            )
+            assert len(county.body) == len({u["unit"] for u in units})
+            method = expected[(data.study_id, outcome_id)]["inference"]
+            headers = [c.text for c in county.head[0]]
+            assert methods.inference(method).label + " ✓" in headers
+            column = headers.index(methods.inference(method).label + " ✓")
+            rates = {u["unit"]: u["rejection_rate_05"] for u in units if u["method"] == method}
+            for line in county.body:
+                unit = line[0].text.split(" ")[0]
+                assert line[column].text == f"{100 * rates[unit]:.1f} %"
+            assert str(escape(table.title)) in page
+
+
+def test_methods_page_says_not_yet_run(report: tuple[Path, dict]) -> None:
+    out, _ = report
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "methods.html" in links(out / "index.html")
+    page = (out / "methods.html").read_text(encoding="utf-8")
+    assert page.count(html.escape(NOT_RUN)) == 2
+    for key in (
+        "placebo_t",
+        "conley_taber",
+        "permutation",
+        "ferman_pinto",
+        "studentized_t",
+        "studentized_permutation",
+        "conformal",
+        "cluster_county",
+        "hc1",
+    ):
+        assert f"<code>{key}</code>" in page
+    assert "empirical 2.5 and 97.5 % quantiles" in page
+    assert "serial correlation" in page and "one treated cluster" in page
+    assert index
+
+
+def test_methods_page_shows_the_simulation_and_real_calibration(
+    estimated_db: Path, tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    from regeval.report import pages
+    from regeval.report.validation import validation
+
+    inference = tmp_path / "inference"
+    inference.mkdir()
+    pd.DataFrame(
+        [
+            ("treated 3x volatile, 11 controls", m, 400, cov, 0.928, 0.97, size, 0.03, 0.0725)
+            for m, cov, size in (
+                ("placebo_t", 0.512, 0.488),
+                ("studentized_t", 0.947, 0.052),
+                ("conformal", 0.955, 0.045),
+                ("recommended", 0.945, 0.055),
+            )
+        ],
+        columns=[
+            "scenario",
+            "method",
+            "replications",
+            "coverage",
+            "coverage_band_low",
+            "coverage_band_high",
+            "size",
+            "size_band_low",
+            "size_band_high",
+        ],
+    ).assign(
+        coverage_in_target=lambda f: f["coverage"].between(0.93, 0.97),
+        size_in_target=lambda f: f["size"].between(0.03, 0.07),
+    ).to_csv(inference / "simulation_coverage.csv", index=False)
+    pd.DataFrame(
+        [("treated 3x volatile, 11 controls", "studentized_t", 0.625)],
+        columns=["scenario", "chosen", "share"],
+    ).to_csv(inference / "simulation_choices.csv", index=False)
+    columns = [
+        "method",
+        "unit",
+        "n_fake_studies",
+        "rejections_05",
+        "rejection_rate_05",
+        "rejection_rate_10",
+        "coverage_zero",
+        "median_width_pct",
+        "band_high_05",
+        "holds",
+    ]
+    pd.DataFrame(
+        [
+            ("placebo_t", "*", 880, 123, 123 / 880, 0.2, 0.86, 20.0, 0.064, False),
+            ("placebo_t", "16", 80, 41, 41 / 80, 0.6, 0.49, 18.0, 0.16, False),
+            ("placebo_t", "04", 80, 2, 2 / 80, 0.05, 0.975, 18.0, 0.16, True),
+            ("studentized_t", "*", 880, 44, 0.05, 0.1, 0.95, 25.0, 0.064, True),
+            ("studentized_t", "16", 80, 6, 6 / 80, 0.12, 0.925, 25.0, 0.16, True),
+        ],
+        columns=columns,
+    ).to_csv(inference / "real_calibration.csv", index=False)
+    names = load(estimated_db)[0].county_names
+    found = validation(inference, names)
+    assert not found.missing
+    path = pages.write_methods(pages.environment(), tmp_path, found, "db")
+    page = path.read_text(encoding="utf-8")
+    assert NOT_RUN not in html.unescape(page)
+    for text in ("0.512", "0.947", "0.955", "0.945", "0.488", "[0.928, 0.970]", "62.5 %"):
+        assert text in page
+    assert "Recommended (the method chosen in each replication)" in page
+    assert f"{names['16']} 51.2 %" in page
+    assert f"{names['16']} 7.5 %" in page
+    assert "14.0 %" in page and "5.0 %" in page
+    assert "recommends Studentized t (its calibration holds)" in page
