@@ -63,6 +63,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from regeval.sql import identifier
+
 PUBLISHED_TABLES = (
     "county_panel",
     "study_panel",
@@ -162,7 +164,7 @@ def _read(connection: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame | N
         "select count(*) from information_schema.tables where table_schema = 'main' and table_name = ?",
         [table],
     ).fetchone()[0]
-    return connection.execute(f"select * from main.{table}").df() if exists else None
+    return connection.execute(f"select * from main.{identifier(table)}").df() if exists else None
 
 
 def _types(connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
@@ -463,7 +465,8 @@ def _write(
     connection.register("published_frame", frame)
     types = types or {}
     columns = ", ".join(
-        f'cast("{c}" as {types[c]}) as "{c}"' if c in types else f'"{c}"' for c in frame.columns
+        f"cast({identifier(c)} as {types[c]}) as {identifier(c)}" if c in types else identifier(c)
+        for c in frame.columns
     )
     try:
         for suffix, options in (
@@ -472,8 +475,9 @@ def _write(
         ):
             final = out_dir / f"{name}{suffix}"
             partial = out_dir / f".{name}{suffix}.partial"
+            # The file name is a bound parameter: any path, quotes included, stays a path.
             connection.execute(
-                f"copy (select {columns} from published_frame) to '{partial}' {options}"
+                f"copy (select {columns} from published_frame) to ? {options}", [str(partial)]
             )
             os.replace(partial, final)
     finally:

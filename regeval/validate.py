@@ -29,6 +29,7 @@ import duckdb
 import yaml
 
 from regeval.paths import PROJECT_DIR
+from regeval.sql import identifier, string_literal
 
 SOURCES_YAML = PROJECT_DIR / "models" / "staging" / "register" / "_register__sources.yml"
 SOURCE_NAME = "register"
@@ -170,16 +171,6 @@ def validate_structure(data_dir: Path) -> list[Problem]:
     return problems
 
 
-def _sql_string(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _quote(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _column_set_problems(
     table: str, found: list[str], columns: list[tuple[str, str]]
 ) -> list[Problem]:
@@ -200,7 +191,7 @@ def _parquet_problems(
     """Structure problems of a parquet file, from its schema only."""
     try:
         described = connection.execute(
-            f"describe select * from read_parquet({_sql_string(str(path))})"
+            "describe select * from read_parquet(?)", [str(path)]
         ).fetchall()
     except duckdb.Error as error:
         return [Problem(table, None, f"cannot be read as parquet ({path.name}): {error}")]
@@ -235,10 +226,10 @@ def _csv_problems(
                 f"CSV columns in the order {', '.join(header)}; expected {', '.join(expected)}",
             )
         ]
-    as_text = ", ".join(f"{_sql_string(name)}: 'VARCHAR'" for name in expected)
-    reader = f"read_csv({_sql_string(str(path))}, header = true, auto_detect = false, columns = {{{as_text}}})"
+    as_text = ", ".join(f"{string_literal(name)}: 'VARCHAR'" for name in expected)
+    reader = f"read_csv(?, header = true, auto_detect = false, columns = {{{as_text}}})"
     failed = {
-        name: f"{_quote(name)} is not null and try_cast({_quote(name)} as {data_type}) is null"
+        name: f"{identifier(name)} is not null and try_cast({identifier(name)} as {data_type}) is null"
         for name, data_type in columns
         if data_type != "VARCHAR"
     }
@@ -246,7 +237,8 @@ def _csv_problems(
         counts = connection.execute(
             "select "
             + ", ".join(f"count(*) filter (where {condition})" for condition in failed.values())
-            + f" from {reader}"
+            + f" from {reader}",
+            [str(path)],
         ).fetchone()
     except duckdb.Error as error:
         return [Problem(table, None, f"cannot be read as CSV ({path.name}): {error}")]
@@ -255,7 +247,8 @@ def _csv_problems(
             continue
         shown = [*[k for k in keys if k != name], name]
         rows = connection.execute(
-            f"select {', '.join(_quote(c) for c in shown)} from {reader} where {condition} limit {MAX_EXAMPLES}"
+            f"select {', '.join(identifier(c) for c in shown)} from {reader} where {condition} limit {MAX_EXAMPLES}",
+            [str(path)],
         ).fetchall()
         data_type = dict(columns)[name]
         problems.append(
@@ -377,9 +370,9 @@ def explain_failed_build(target_dir: Path, db_path: Path) -> list[Problem]:
     connection = duckdb.connect()
     try:
         connection.execute(
-            f"attach {_sql_string(str(db_path))} as {_quote(failed[0].database)} (read_only)"
+            f"attach ? as {identifier(failed[0].database)} (read_only)", [str(db_path)]
         )
-        connection.execute(f"use {_quote(failed[0].database)}")
+        connection.execute(f"use {identifier(failed[0].database)}")
         return [
             _explain(connection, test, columns[test.table], keys.get(test.table, []))
             for test in failed
@@ -399,10 +392,10 @@ def _test_columns(test: FailedTest, table_columns: list[str]) -> list[str]:
 def _match(name: str, test: FailedTest, table_columns: list[str]) -> str | None:
     """The condition tying a column of the failing rows (f) to register rows (r), if it names one."""
     if name in table_columns:
-        return f"r.{_quote(name)} is not distinct from f.{_quote(name)}"
+        return f"r.{identifier(name)} is not distinct from f.{identifier(name)}"
     if name in RENAMED_COLUMNS and test.column:
-        expression = RENAMED_COLUMNS[name].format(column="r." + _quote(test.column))
-        return f"{expression} is not distinct from f.{_quote(name)}"
+        expression = RENAMED_COLUMNS[name].format(column="r." + identifier(test.column))
+        return f"{expression} is not distinct from f.{identifier(name)}"
     return None
 
 
@@ -422,7 +415,7 @@ def _explain(
     described = connection.execute(f"select * from {failing} limit 0").description
     failing_columns = [d[0] for d in described]
     conditions = {c: m for c in failing_columns if (m := _match(c, test, table_columns))}
-    raw = f"raw.{_quote(test.table)}"
+    raw = f"raw.{identifier(test.table)}"
     if set(table_columns) <= set(failing_columns):
         matched = f"select * from {failing} as f"
     else:
@@ -431,7 +424,7 @@ def _explain(
     n_rows = connection.execute(f"select count(*) from ({matched})").fetchone()[0]
     if test.test_name in GROUP_TESTS:
         shown = [c for c in failing_columns if c in conditions]
-        order = ", ".join(f"f.{_quote(c)}" for c in shown)
+        order = ", ".join(f"f.{identifier(c)}" for c in shown)
         group = " and ".join(conditions[c] for c in shown)
         rows = connection.execute(
             f"select {order}, (select count(*) from {raw} as r where {group}) "
@@ -441,7 +434,7 @@ def _explain(
         examples = tuple(_example(names, row[:-1], row[-1]) for row in rows)
     else:
         shown = [*keys, *[c for c in tested if c not in keys]]
-        order = ", ".join(_quote(c) for c in shown)
+        order = ", ".join(identifier(c) for c in shown)
         rows = connection.execute(
             f"select {order} from ({matched}) order by {order} limit {MAX_EXAMPLES}"
         ).fetchall()
@@ -459,7 +452,7 @@ def _failing_relation(connection: duckdb.DuckDBPyConnection, test: FailedTest) -
                 [parts[1], parts[2]],
             ).fetchone()[0]
             if exists:
-                return f"{_quote(parts[1])}.{_quote(parts[2])}"
+                return f"{identifier(parts[1])}.{identifier(parts[2])}"
     return f"({test.compiled_code.strip().rstrip(';')})"
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from regeval.sql import identifier
+
 REQUIRED_TABLES = (
     "studies",
     "study_units",
@@ -126,7 +128,7 @@ def _tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _read(connection: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
     """A whole table as a DataFrame."""
-    return _dates(connection.execute(f'select * from main."{table}"').df())
+    return _dates(connection.execute(f"select * from main.{identifier(table)}").df())
 
 
 def read_published_county_panel(publish_dir: Path | None) -> pd.DataFrame | None:

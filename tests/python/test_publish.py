@@ -400,3 +400,26 @@ def test_every_published_table_is_known(published_small: tuple[dict, Path]) -> N
     summary, out = published_small
     assert {f.stem for f in out.glob("*.parquet")} <= {*PUBLISHED_TABLES, "suppression_summary"}
     assert summary["primary_suppressions"] > 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "it's here",
+        "x' (format csv); copy (select 42 as injected) to 'injected.csv' (format csv); --",
+    ],
+)
+def test_publish_dir_with_quotes_stays_a_path(tmp_path: Path, name: str) -> None:
+    """A publish directory whose name holds quotes or SQL is written as named, and nothing else is written."""
+    database = _create_database(tmp_path / "tiny.duckdb")
+    parent = tmp_path / "parent"
+    parent.mkdir()
+    out_dir = parent / name
+    summary = publish(database, out_dir, threshold=5)
+    assert sorted(p.name for p in parent.iterdir()) == [name]
+    written = sorted(p.name for p in out_dir.iterdir())
+    assert written == sorted(
+        f"{t}{s}" for t in [*summary["tables"], "suppression_summary"] for s in (".csv", ".parquet")
+    )
+    assert not list(tmp_path.rglob("injected*"))
+    assert not list(Path.cwd().glob("injected*"))
