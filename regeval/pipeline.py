@@ -10,6 +10,7 @@ from pathlib import Path
 
 from regeval import paths
 from regeval.dbt import DbtError, run_dbt
+from regeval.identifiers import check_seed_identifiers
 from regeval.progress import say, step
 from regeval.validate import (
     BadInputError,
@@ -88,7 +89,8 @@ def is_synthetic(data_dir: Path) -> bool:
 
 
 def check_structure(config: RunConfig) -> None:
-    """Stop before any SQL runs when a register file is missing or has missing or mistyped columns."""
+    """Stop before any SQL runs when a study id is not an identifier or a register file is missing or has missing or mistyped columns."""
+    check_seed_identifiers()
     with step(f"check the structure of the register extract in {config.data_dir}"):
         problems = validate_structure(config.data_dir)
     if problems:

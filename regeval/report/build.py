@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from regeval.identifiers import check_identifiers
 from regeval.report import catalogue as cat
 from regeval.report import formatting as fmt
 from regeval.report import pages
@@ -103,6 +104,8 @@ def build_report(
     say = progress or (lambda message: None)
     db_path, out_dir = Path(db_path), Path(out_dir)
     studies = load(db_path, Path(publish_dir) if publish_dir is not None else None)
+    check_identifiers("study_id", [data.study_id for data in studies], str(db_path))
+    check_identifiers("outcome_id", [o for data in studies for o in data.outcome_ids], str(db_path))
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out_dir / FIGURE_DIR, ignore_errors=True)
     plans = [
