@@ -23,11 +23,14 @@ def _estimate(args: argparse.Namespace) -> None:
 
 
 def _validate(args: argparse.Namespace) -> None:
+    from regeval.lock import work_dir
     from regeval.paths import PROJECT_DIR
     from regeval.validate import BadInputError, validate
 
-    # A fixed work directory keeps dbt's parse cache valid from one validation to the next.
-    problems = validate(args.data, PROJECT_DIR / "target" / "validate")
+    # One work directory keeps dbt's parse cache valid from one validation to the next; a
+    # validation started while another uses it works in a private one.
+    with work_dir(PROJECT_DIR / "target" / "validate") as work:
+        problems = validate(args.data, work)
     if problems:
         raise BadInputError(problems)
     say(f"{args.data}: the register extract follows the contract")

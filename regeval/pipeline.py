@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 from regeval import paths
 from regeval.dbt import DbtError, run_dbt
 from regeval.identifiers import check_seed_identifiers
+from regeval.lock import database_lock
 from regeval.progress import say, step
 from regeval.validate import (
     BadInputError,
@@ -97,9 +99,15 @@ def check_structure(config: RunConfig) -> None:
         raise BadInputError(problems)
 
 
+def dbt_target(db_path: Path) -> Path:
+    """dbt's target directory for runs on one database: used by one run at a time (under its lock), its parse cache kept from one run to the next."""
+    digest = hashlib.sha256(str(db_path.resolve()).encode()).hexdigest()[:12]
+    return paths.PROJECT_DIR / "target" / "runs" / f"{db_path.name}-{digest}"
+
+
 def build(config: RunConfig, db_file: Path) -> None:
     """dbt build (seeds, contract tests, models, tests) into db_file; bad input is explained row by row."""
-    target = paths.PROJECT_DIR / "target"
+    target = dbt_target(config.db_path)
     with step(f"dbt build into {db_file.name}"):
         try:
             run_dbt(["build"], db_path=db_file, data_dir=config.data_dir, target_dir=target)
@@ -111,15 +119,26 @@ def build(config: RunConfig, db_file: Path) -> None:
 def run(config: RunConfig) -> Path:
     """Run the whole job; the database, report and publish directory are replaced only if every step succeeds."""
     started = time.perf_counter()
-    ensure_register(config)
-    check_structure(config)
-    work_db = building_path(config.db_path)
-    work_report = building_path(config.report_dir)
-    work_publish = building_path(config.publish_dir)
-    work_files = (work_db, work_report, work_publish)
-    for path in work_files:
-        discard(path)
-    config.db_path.parent.mkdir(parents=True, exist_ok=True)
+    with database_lock(config.db_path):
+        work_files = tuple(
+            building_path(p) for p in (config.db_path, config.report_dir, config.publish_dir)
+        )
+        for path in work_files:
+            # Left by a run that was killed: nobody else builds into them while we hold the lock.
+            discard(path)
+        ensure_register(config)
+        check_structure(config)
+        _build_and_swap(config, work_files)
+    say(f"database (internal, person-level): {config.db_path}")
+    say(f"report:   {config.report_dir / 'index.html'}")
+    say(f"publish (shareable): {config.publish_dir}")
+    say(f"done in {time.perf_counter() - started:.1f} s")
+    return config.db_path
+
+
+def _build_and_swap(config: RunConfig, work_files: tuple[Path, Path, Path]) -> None:
+    """Build the database, publish directory and report into work_files and move them into place, or remove them all."""
+    work_db, work_report, work_publish = work_files
     try:
         build(config, work_db)
         from regeval.estimate import run_estimation
@@ -128,7 +147,10 @@ def run(config: RunConfig) -> Path:
             run_estimation(work_db, progress=say)
         with step("dbt tests of the estimation tables"):
             run_dbt(
-                ["test", "--select", "source:estimates"], db_path=work_db, data_dir=config.data_dir
+                ["test", "--select", "source:estimates"],
+                db_path=work_db,
+                data_dir=config.data_dir,
+                target_dir=dbt_target(config.db_path),
             )
         from regeval.publish import min_cell_from_env, publish
 
@@ -149,6 +171,7 @@ def run(config: RunConfig) -> Path:
                 publish_dir=work_publish,
                 progress=say,
                 register_is_synthetic=is_synthetic(config.data_dir),
+                db_name=config.db_path.name,
             )
         for built, target in zip(
             work_files, (config.db_path, config.report_dir, config.publish_dir)
@@ -158,8 +181,3 @@ def run(config: RunConfig) -> Path:
         for path in work_files:
             discard(path)
         raise
-    say(f"database (internal, person-level): {config.db_path}")
-    say(f"report:   {config.report_dir / 'index.html'}")
-    say(f"publish (shareable): {config.publish_dir}")
-    say(f"done in {time.perf_counter() - started:.1f} s")
-    return config.db_path
