@@ -98,11 +98,17 @@ def build_report(
     progress: Callable[[str], None] | None = None,
     register_is_synthetic: bool = True,
     workers: int | None = None,
+    db_name: str | None = None,
 ) -> dict:
-    """Write index.html, one page per study and their figures into out_dir; return a summary."""
+    """Write index.html, one page per study and their figures into out_dir; return a summary.
+
+    db_name is the database the footer names (default db_path's name): a run builds into
+    <db>.building and passes the name the database will have.
+    """
     started = time.perf_counter()
     say = progress or (lambda message: None)
     db_path, out_dir = Path(db_path), Path(out_dir)
+    db_name = db_name or db_path.name
     studies = load(db_path, Path(publish_dir) if publish_dir is not None else None)
     check_identifiers("study_id", [data.study_id for data in studies], str(db_path))
     check_identifiers("outcome_id", [o for data in studies for o in data.outcome_ids], str(db_path))
@@ -148,13 +154,13 @@ def build_report(
             if data.regression is None
             else "no rows for this study",
         }
-        path = pages.write_study(env, out_dir, context, db_path.name)
+        path = pages.write_study(env, out_dir, context, db_name)
         page_names.append(path.name)
         figures_by_study[data.study_id] = number
         cards.append({**facts, "n_figures": number, "n_tables": len(tables)})
         say(f"report: {path.name}: {number} figures, {len(tables)} tables")
     register_text = "the synthetic register" if register_is_synthetic else "register data"
-    index = pages.write_index(env, out_dir, cards, register_text, db_path.name)
+    index = pages.write_index(env, out_dir, cards, register_text, db_name)
     seconds = round(time.perf_counter() - started, 2)
     figure_count = sum(figures_by_study.values())
     say(f"report: {index} ({len(page_names) + 1} pages, {figure_count} figures, {seconds:.1f} s)")
