@@ -69,7 +69,13 @@ DEFAULT_MESSAGES = {
 
 # Tests whose failing rows are groups of register rows (keys, county-months, county-years):
 # their examples show the group and its number of rows rather than single rows.
-GROUP_TESTS = {"unique", "unique_combination", "has_matching_row", "has_population_rows"}
+GROUP_TESTS = {
+    "unique",
+    "unique_combination",
+    "has_matching_row",
+    "has_population_rows",
+    "no_isolated_months",
+}
 
 # Columns of a failing-rows relation that name the tested register column (or an expression
 # of it) under another name; other columns that are not register columns only count.
@@ -350,6 +356,11 @@ def _test_message(test_name: str, kwargs: dict[str, Any], node: dict[str, Any]) 
         return str(meta["message"])
     if test_name == "accepted_values":
         return "outside {" + ", ".join(str(v) for v in kwargs.get("values", [])) + "}"
+    if test_name == "in_date_range":
+        return f"outside the register period {kwargs.get('first')} to {kwargs.get('last')}"
+    if test_name == "no_isolated_months":
+        gap = kwargs.get("max_gap_months")
+        return f"beside a gap of more than {gap} months (an isolated period)"
     if test_name == "expression_is_true":
         return f"breaks the rule {kwargs.get('expression', '')}"
     return DEFAULT_MESSAGES.get(test_name, f"fails test {test_name}")

@@ -127,6 +127,43 @@ VALUE_CORRUPTIONS = [
 ]
 
 
+# Implausible values the contract's bounds refuse (checked by test_bound_reported).
+BOUND_CORRUPTIONS = [
+    (
+        "labour_force_months",
+        (
+            "update t set labour_force = 9223372036854775807 "
+            "where county_code = '08' and month = date '2012-06-01'"
+        ),
+    ),
+    (
+        "population_years",
+        (
+            "update t set population = 20000000 where county_code = '09' and year = 2012 "
+            "and age_group = '30-66'"
+        ),
+    ),
+    (
+        "labour_force_months",
+        "insert into t values ('10', date '2030-01-01', 50000)",
+    ),
+    (
+        "jobseeker_months",
+        (
+            "insert into t select * replace (date '2030-01-01' as month, 1980 as birth_year, "
+            f"date '2030-01-01' as spell_start, '10' as county_code) from t where {pick('true', 1, 0, JOBSEEKER_ORDER)}"
+        ),
+    ),
+    (
+        "sick_leave_quarters",
+        (
+            "update t set quarter_start = date '1999-01-01' "
+            "where county_code = '04' and quarter_start = date '2012-01-01'"
+        ),
+    ),
+]
+
+
 def corrupt(source: Path, target: Path, corruptions: list[tuple[str, str]]) -> Path:
     """A copy of a register extract with SQL statements applied to some of its tables (as parquet)."""
     shutil.copytree(source, target)
@@ -156,7 +193,11 @@ def count(data_dir: Path, table: str, condition: str) -> int:
 @pytest.fixture(scope="module")
 def bad_values(small_register: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small register with one violation of every value rule."""
-    return corrupt(small_register, tmp_path_factory.mktemp("bad") / "register", VALUE_CORRUPTIONS)
+    return corrupt(
+        small_register,
+        tmp_path_factory.mktemp("bad") / "register",
+        VALUE_CORRUPTIONS + BOUND_CORRUPTIONS,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -235,6 +276,35 @@ def test_value_rule_reported(value_messages: list[str], case: str, expected: str
     message = matching(value_messages, prefix)
     assert message.startswith(expected), case
     assert ", e.g. " in message
+
+
+@pytest.mark.parametrize(
+    "expected",
+    [
+        (
+            "labour_force_months.labour_force 10,000,000 or more (implausible for a county): 1 row, "
+            "e.g. county_code=08 month=2012-06-01 labour_force=9223372036854775807"
+        ),
+        (
+            "population_years.population 10,000,000 or more (implausible for a county): 1 row, "
+            "e.g. county_code=09 year=2012 age_group=30-66 population=20000000"
+        ),
+        "labour_force_months.month beside a gap of more than 12 months (an isolated period): ",
+        "jobseeker_months.month beside a gap of more than 12 months (an isolated period): ",
+        (
+            "sick_leave_quarters.quarter_start outside the register period 2000-01-01 to 2030-12-31: "
+            "1 row, e.g. county_code=04 quarter_start=1999-01-01"
+        ),
+    ],
+)
+def test_bound_reported(value_messages: list[str], expected: str) -> None:
+    """Implausible counts and months outside the register period or after a long gap are refused, with the rows."""
+    message = matching(value_messages, expected.split(":")[0])
+    assert message.startswith(expected)
+    if "isolated" in expected:
+        # Both sides of the gap: the last month of the generated data (2015-12) and the stray one.
+        assert ", e.g. month=2015-12-01 (" in message
+        assert message.endswith("; month=2030-01-01")
 
 
 def test_missing_labour_force_row_reported(value_messages: list[str], bad_values: Path) -> None:
