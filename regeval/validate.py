@@ -17,6 +17,7 @@ in the contract's order (the reader maps columns by position) and every value mu
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 import yaml
 
 from regeval.paths import PROJECT_DIR
@@ -154,6 +156,8 @@ def table_file(data_dir: Path, table: str) -> Path | None:
 
 def validate_structure(data_dir: Path) -> list[Problem]:
     """Missing files, missing, extra or misordered columns and wrong types of every register table."""
+    if not Path(data_dir).is_dir():
+        return [Problem("register extract", None, f"not found: {data_dir} is not a directory")]
     keys = key_columns()
     problems: list[Problem] = []
     connection = duckdb.connect()
@@ -170,11 +174,41 @@ def validate_structure(data_dir: Path) -> list[Problem]:
                 )
             elif path.suffix == ".parquet":
                 problems += _parquet_problems(connection, table, path, columns)
+            elif (not_utf8 := _not_utf8(path)) is not None:
+                problems.append(Problem(table, None, not_utf8))
             else:
                 problems += _csv_problems(connection, table, path, columns, keys.get(table, []))
     finally:
         connection.close()
     return problems
+
+
+def _not_utf8(path: Path) -> str | None:
+    """What is wrong when a text file is not valid UTF-8 (where the first bad byte is), else None."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, offset = 1, 0
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(1 << 22)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                start = max(0, min(error.start, len(chunk)))
+                line += chunk[:start].count(b"\n")
+                bad = chunk[start : start + 1].hex() or "end of file"
+                return (
+                    f"is not UTF-8 ({path.name}: byte 0x{bad} at byte {offset + start:,}, "
+                    f"line {line:,}); save the file as UTF-8"
+                )
+            if not chunk:
+                return None
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+
+
+def _empty(table: str, path: Path) -> Problem:
+    """The problem of a register file without rows."""
+    return Problem(table, None, f"has no rows ({path.name}): every register table needs rows")
 
 
 def _column_set_problems(
@@ -201,6 +235,8 @@ def _parquet_problems(
         ).fetchall()
     except duckdb.Error as error:
         return [Problem(table, None, f"cannot be read as parquet ({path.name}): {error}")]
+    if pq.read_metadata(path).num_rows == 0:
+        return [_empty(table, path)]
     found = {row[0]: str(row[1]).upper() for row in described}
     problems = _column_set_problems(table, list(found), columns)
     for name, expected in columns:
@@ -218,8 +254,10 @@ def _csv_problems(
     keys: list[str],
 ) -> list[Problem]:
     """Structure problems of a CSV file: header names and order, then values that do not cast."""
-    with path.open(newline="") as handle:
+    with path.open(newline="", encoding="utf-8") as handle:
         header = next(csv.reader(handle), [])
+    if not header:
+        return [_empty(table, path)]
     problems = _column_set_problems(table, header, columns)
     if problems:
         return problems
@@ -241,14 +279,17 @@ def _csv_problems(
     }
     try:
         counts = connection.execute(
-            "select "
+            "select count(*), "
             + ", ".join(f"count(*) filter (where {condition})" for condition in failed.values())
             + f" from {reader}",
             [str(path)],
         ).fetchone()
     except duckdb.Error as error:
         return [Problem(table, None, f"cannot be read as CSV ({path.name}): {error}")]
-    for (name, condition), n_rows in zip(failed.items(), counts or (), strict=True):
+    n_total, *counts = counts
+    if n_total == 0:
+        return [_empty(table, path)]
+    for (name, condition), n_rows in zip(failed.items(), counts, strict=True):
         if not n_rows:
             continue
         shown = [*[k for k in keys if k != name], name]

@@ -438,3 +438,52 @@ def test_problem_text() -> None:
     )
     error = BadInputError([problem, Problem("population_years", None, "missing: no file")])
     assert str(error).splitlines() == [str(problem), "population_years missing: no file"]
+
+
+def test_non_utf8_csv_named(small_register: Path, tmp_path: Path) -> None:
+    """A CSV that is not UTF-8 gives one message naming the table, the file and where the bad byte is."""
+    target = tmp_path / "register"
+    shutil.copytree(small_register, target)
+    to_csv(target / "aap_applications.parquet", "select * from t order by application_id")
+    path = target / "aap_applications.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b"granted", b"gr\xe6nted").replace(b"rejected", b"rej\xe6cted")
+    lines[2] = lines[2].replace(b"pending", b"p\xe6nding")
+    path.write_bytes(b"\n".join(lines))
+    offset = len(lines[0]) + len(lines[1]) + 2 + lines[2].index(b"\xe6")
+    problems = [str(p) for p in validate_structure(target)]
+    assert problems == [
+        (
+            f"aap_applications is not UTF-8 (aap_applications.csv: byte 0xe6 at byte {offset:,}, "
+            "line 3); save the file as UTF-8"
+        )
+    ]
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv header only", "csv empty file"])
+def test_table_without_rows_refused(small_register: Path, tmp_path: Path, kind: str) -> None:
+    """A register file with no rows is refused by the structure check, naming the table."""
+    target = tmp_path / "register"
+    shutil.copytree(small_register, target)
+    path = target / "sickness_benefit_exhaustions.parquet"
+    if kind == "parquet":
+        connection = duckdb.connect()
+        connection.execute("create table t as select * from read_parquet(?)", [str(path)])
+        connection.execute("copy (select * from t limit 0) to ? (format parquet)", [str(path)])
+        connection.close()
+        name = path.name
+    else:
+        to_csv(path, "select * from t limit 0")
+        name = "sickness_benefit_exhaustions.csv"
+        if kind == "csv empty file":
+            (target / name).write_bytes(b"")
+    assert [str(p) for p in validate_structure(target)] == [
+        f"sickness_benefit_exhaustions has no rows ({name}): every register table needs rows"
+    ]
+
+
+def test_missing_directory_is_one_line(tmp_path: Path) -> None:
+    """validate on a directory that does not exist says so once, not once per table."""
+    assert [str(p) for p in validate_structure(tmp_path / "nowhere")] == [
+        f"register extract not found: {tmp_path / 'nowhere'} is not a directory"
+    ]
