@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from regeval import paths
 from regeval.dbt import DbtError, run_dbt
@@ -75,13 +79,42 @@ def discard(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def why_generate(config: RunConfig) -> str | None:
+    """Why the synthetic register in data_dir must be generated again, or None when it is complete and has the chosen scale and seed."""
+    truth_file = config.data_dir / "truth.json"
+    if not truth_file.exists():
+        if any(table_file(config.data_dir, t) for t in contract()):
+            return f"{config.data_dir} holds no truth.json: its generation did not finish"
+        return f"there is no synthetic register in {config.data_dir} yet"
+    try:
+        recorded = json.loads(truth_file.read_text())
+        made_with = (float(recorded["scale"]), int(recorded["seed"]))
+    except (ValueError, KeyError, TypeError):
+        return f"{truth_file} cannot be read"
+    if made_with != (config.scale, config.seed):
+        return (
+            f"{config.data_dir} was generated with scale {made_with[0]:g} and seed {made_with[1]}; "
+            f"REGEVAL_SCALE / REGEVAL_SEED ask for scale {config.scale:g} and seed {config.seed}"
+        )
+    for table in contract():
+        path = table_file(config.data_dir, table)
+        if path is None:
+            return f"{table} is missing from {config.data_dir}"
+        try:
+            pq.read_metadata(path)
+        except (OSError, pa.ArrowException):
+            return f"{path} cannot be read as parquet (truncated?)"
+    return None
+
+
 def ensure_register(config: RunConfig) -> None:
-    """Generate the synthetic register when no extract was chosen and none is there yet."""
-    if not config.generate_if_missing or all(table_file(config.data_dir, t) for t in contract()):
+    """Generate the synthetic register when no extract was chosen and the one there is missing, unfinished, unreadable or of another scale or seed."""
+    if not config.generate_if_missing or (reason := why_generate(config)) is None:
         return
     from regeval.generate import generate_register
 
-    with step(f"generate the synthetic register (scale {config.scale}, seed {config.seed})"):
+    say(f"generating the synthetic register: {reason}")
+    with step(f"generate the synthetic register (scale {config.scale:g}, seed {config.seed})"):
         generate_register(config.data_dir, config.scale, config.seed, progress=say)
 
 
