@@ -73,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
+    except KeyboardInterrupt:
+        # Ctrl-C: the step that was running has cleaned up after itself; no traceback.
+        say("interrupted")
+        return 130
     except (FileNotFoundError, RuntimeError, ValueError) as error:
         say(f"regeval: error: {error}")
         return 1
