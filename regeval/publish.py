@@ -484,6 +484,15 @@ def _write(
         connection.unregister("published_frame")
 
 
+def in_key_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted on the key columns (every column that is not floating point, in column order), then the rest: the same rows give the same file."""
+    floats = _float_columns(frame)
+    keys = [c for c in frame.columns if c not in floats] + floats
+    if not keys or frame.empty:
+        return frame.reset_index(drop=True)
+    return frame.sort_values(keys, kind="mergesort", na_position="last", ignore_index=True)
+
+
 def publish(db_path: Path, out_dir: Path, threshold: int = 5) -> dict:
     """Write the shareable tables of db_path with small cells suppressed into out_dir; returns the suppression summary."""
     if threshold < 1:
@@ -512,8 +521,8 @@ def publish(db_path: Path, out_dir: Path, threshold: int = 5) -> dict:
     writer = duckdb.connect()
     try:
         for name, frame in published.items():
-            _write(writer, frame, out_dir, name, types.get(name))
-        _write(writer, summary, out_dir, "suppression_summary")
+            _write(writer, in_key_order(frame), out_dir, name, types.get(name))
+        _write(writer, in_key_order(summary), out_dir, "suppression_summary")
     finally:
         writer.close()
     return {

@@ -423,3 +423,27 @@ def test_publish_dir_with_quotes_stays_a_path(tmp_path: Path, name: str) -> None
     )
     assert not list(tmp_path.rglob("injected*"))
     assert not list(Path.cwd().glob("injected*"))
+
+
+def test_row_order_does_not_depend_on_the_database(tmp_path: Path) -> None:
+    """The same rows stored in another order publish byte-identical files, sorted on their keys."""
+    first = _create_database(tmp_path / "first.duckdb")
+    second = _create_database(tmp_path / "second.duckdb")
+    with duckdb.connect(str(second)) as connection:
+        for table in ("county_panel", "study_panel", "effects_summary", "study_outcome_windows"):
+            connection.execute(
+                f"create table shuffled as select * from {table} order by rowid desc"
+            )
+            connection.execute(f"drop table {table}")
+            connection.execute(f"alter table shuffled rename to {table}")
+    publish(first, tmp_path / "one", threshold=5)
+    publish(second, tmp_path / "two", threshold=5)
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "two").iterdir())
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), (
+            name
+        )
+    county = read(tmp_path / "one", "county_panel")
+    keys = list(zip(county["study_id"], county["outcome_id"], county["period_start"], strict=True))
+    assert keys == sorted(keys)
