@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
@@ -25,6 +27,10 @@ from regeval.validate import (
     table_file,
     validate_structure,
 )
+
+# renameat2: relative to the working directory; swap the two paths.
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
 
 
 @dataclass(frozen=True)
@@ -58,17 +64,41 @@ def building_path(target: Path) -> Path:
     return target.with_name(target.name + ".building")
 
 
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux renameat2 with RENAME_EXCHANGE); False where the system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(first), None, str(second))
+
+
 def move_into_place(built: Path, target: Path) -> None:
-    """Replace target by built: a file with one atomic rename, a directory by two renames."""
-    if built.is_dir():
-        old = target.with_name(target.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if target.exists():
-            os.replace(target, old)
+    """Replace target by built: a file with one atomic rename; a directory by an atomic exchange, so that a reader always finds one (two renames only where the system has no exchange)."""
+    if not built.is_dir() or not target.exists():
         os.replace(built, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(built, target)
+        return
+    if exchange(built, target):
+        shutil.rmtree(built, ignore_errors=True)
+        return
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(target, old)
+    os.replace(built, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def discard(path: Path) -> None:

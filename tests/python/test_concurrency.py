@@ -142,3 +142,56 @@ def test_runs_on_different_databases_use_different_dbt_targets(tmp_path: Path) -
         dbt_target(tmp_path / "regeval.duckdb"),
     )
     assert one != two and one.parent.name == "runs"
+
+
+def test_directory_swap_leaves_no_moment_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replacing publish/ exchanges the two directories at once: after every rename publish/ exists."""
+    target = tmp_path / "publish"
+    target.mkdir()
+    (target / "county_panel.csv").write_text("old\n")
+    built = building_path(target)
+    built.mkdir()
+    (built / "county_panel.csv").write_text("new\n")
+    seen = []
+    real_replace = os.replace
+
+    def spy(source: object, destination: object) -> None:
+        real_replace(source, destination)
+        seen.append(target.exists())
+
+    monkeypatch.setattr(os, "replace", spy)
+    pipeline.move_into_place(built, target)
+    assert all(seen)
+    assert (target / "county_panel.csv").read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["publish"]
+
+
+def test_reader_always_finds_the_directory(tmp_path: Path) -> None:
+    """A reader polling publish/ during 200 replacements never finds it missing."""
+    import threading
+
+    target = tmp_path / "publish"
+    target.mkdir()
+    (target / "f").write_text("0")
+    missing, done = [], threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            if not (target / "f").exists():
+                missing.append(1)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for i in range(200):
+            built = building_path(target)
+            built.mkdir()
+            (built / "f").write_text(str(i))
+            pipeline.move_into_place(built, target)
+    finally:
+        done.set()
+        reader.join()
+    assert missing == []
+    assert (target / "f").read_text() == "199"
