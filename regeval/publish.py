@@ -24,6 +24,11 @@ Rules (threshold t, default 5, REGEVAL_MIN_CELL):
   `aap_inflow_sickness_benefit`; an outcome with no longer-id parent is a part of the total).
   Whenever exactly one cell of a relation is suppressed, the smallest published part (else the
   total) is suppressed too, until no relation has exactly one.
+- Shared counts: an outcome whose denominator is another outcome's numerator in the same cell
+  (`outcomes.denominator_counted_as`: the share on AAP two months after using up sickness
+  benefit and the count of persons using it up) publishes that count twice; the two cells are
+  a relation of their own, so hiding one hides the other, and a hidden denominator is never
+  published as the other outcome's numerator.
 - Effect tables hold window means of group rates, sums over windows and regression
   coefficients, all linear (or nearly so) in the period cells. Together with the published
   cells of the other periods such a number gives back a hidden cell (e.g. 12 x the pre mean
@@ -202,6 +207,34 @@ def _group_cells(frame: pd.DataFrame) -> list[Cell]:
     ]
 
 
+def shared_counts(outcomes: pd.DataFrame) -> dict[str, str]:
+    """Each outcome whose denominator is another outcome's numerator in every cell, mapped to that outcome (outcomes.denominator_counted_as)."""
+    if "denominator_counted_as" not in outcomes.columns:
+        return {}
+    pairs = outcomes.dropna(subset=["denominator_counted_as"])
+    return {
+        str(o): str(n)
+        for o, n in _records(pairs, ["outcome_id", "denominator_counted_as"])
+        if str(n).strip()
+    }
+
+
+def shared_count_links(
+    cells: Iterable[Cell], shared: dict[str, str], outcome_at: int
+) -> list[list[Cell]]:
+    """Pairs of cells (the share, the count) that publish the same count: one hidden means both hidden."""
+    present = set(cells)
+    links = []
+    for cell in sorted(present, key=str):
+        partner_outcome = shared.get(cell[outcome_at])
+        if partner_outcome is None:
+            continue
+        partner = cell[:outcome_at] + (partner_outcome,) + cell[outcome_at + 1 :]
+        if partner in present:
+            links.append([cell, partner])
+    return links
+
+
 def _panel_cells(
     county: pd.DataFrame, study: pd.DataFrame, units: dict[str, tuple[bool, bool]], threshold: int
 ) -> tuple[dict[Cell, float], set[Cell], list[list[Cell]]]:
@@ -291,11 +324,15 @@ def _suppress_panels(
     units: dict[str, tuple[bool, bool]],
     threshold: int,
     parents: dict[str, str],
+    shared: dict[str, str] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Counts], set[Cell]]:
     """county_panel and study_panel with primary and secondary suppression, their counts, and the hidden cells."""
     sizes, primary, relations = _panel_cells(county, study, units, threshold)
     relations += relations_by_outcome([c for c in sizes if c[0] == "county"], parents, 1)
     relations += relations_by_outcome([c for c in sizes if c[0] == "group"], parents, 2)
+    # A pair [share cell, count cell] with exactly one hidden gets the other hidden too.
+    relations += shared_count_links([c for c in sizes if c[0] == "county"], shared or {}, 1)
+    relations += shared_count_links([c for c in sizes if c[0] == "group"], shared or {}, 2)
     secondary = secondary_suppression(sizes, primary, relations)
     hidden = primary | secondary
     published, counts = {}, {}
@@ -395,7 +432,7 @@ def suppress(
     parents = outcome_parents(outcomes)
     county = tables["county_panel"]
     published, counts, hidden = _suppress_panels(
-        county, tables["study_panel"], units, threshold, parents
+        county, tables["study_panel"], units, threshold, parents, shared_counts(outcomes)
     )
     periods = _hidden_periods(hidden, county)
     spans = windows.groupby(["study_id", "outcome_id"]).agg(
