@@ -206,6 +206,12 @@ def _not_utf8(path: Path) -> str | None:
             offset += len(chunk)
 
 
+def _one_line(error: Exception) -> str:
+    """The first line of an error message (DuckDB adds the query and a caret below it)."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 def _empty(table: str, path: Path) -> Problem:
     """The problem of a register file without rows."""
     return Problem(table, None, f"has no rows ({path.name}): every register table needs rows")
@@ -234,7 +240,9 @@ def _parquet_problems(
             "describe select * from read_parquet(?)", [str(path)]
         ).fetchall()
     except duckdb.Error as error:
-        return [Problem(table, None, f"cannot be read as parquet ({path.name}): {error}")]
+        return [
+            Problem(table, None, f"cannot be read as parquet ({path.name}): {_one_line(error)}")
+        ]
     if pq.read_metadata(path).num_rows == 0:
         return [_empty(table, path)]
     found = {row[0]: str(row[1]).upper() for row in described}
@@ -285,7 +293,7 @@ def _csv_problems(
             [str(path)],
         ).fetchone()
     except duckdb.Error as error:
-        return [Problem(table, None, f"cannot be read as CSV ({path.name}): {error}")]
+        return [Problem(table, None, f"cannot be read as CSV ({path.name}): {_one_line(error)}")]
     n_total, *counts = counts
     if n_total == 0:
         return [_empty(table, path)]
