@@ -62,6 +62,7 @@ SEED_IDENTIFIERS = (
     ("studies/studies.csv", "study_id"),
     ("studies/study_units.csv", "study_id"),
     ("studies/study_windows.csv", "study_id"),
+    ("studies/study_measures.csv", "study_id"),
     ("reference/outcomes.csv", "outcome_id"),
 )
 

@@ -44,7 +44,9 @@ def study_report(data: StudyData) -> cat.DomainReport:
 
 def study_tables(data: StudyData, report: cat.DomainReport) -> list[tab.Table]:
     """Every table of a study page, in page order."""
-    tables = [tab.pre_post_table(data, spec) for spec in report.tables]
+    measures = tab.measures_table(data)
+    tables = [measures] if measures is not None else []
+    tables += [tab.pre_post_table(data, spec) for spec in report.tables]
     if report.compact_table:
         tables.append(tab.compact_table(data, report.compact_table))
     if report.summary_table:

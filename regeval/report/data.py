@@ -26,6 +26,7 @@ OPTIONAL_TABLES = (
     "regression_effects",
     "placebo_effects",
     "event_study",
+    "study_measures",
 )
 DATE_COLUMNS = (
     "intervention_month",
@@ -59,6 +60,7 @@ class StudyData:
     placebo: pd.DataFrame | None
     event: pd.DataFrame | None
     all_county_codes: set[str] = field(default_factory=set)
+    measures: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def study_id(self) -> str:
@@ -212,6 +214,9 @@ def load(db_path: Path, publish_dir: Path | None = None) -> list[StudyData]:
                 placebo=_for_study(optional["placebo_effects"], study_id),
                 event=_for_study(optional["event_study"], study_id),
                 all_county_codes=set(county_names),
+                measures=_for_study(optional["study_measures"], study_id)
+                if optional["study_measures"] is not None
+                else pd.DataFrame(),
             )
         )
     return result

@@ -254,3 +254,20 @@ def test_pages_render_in_a_browser(report: tuple[Path, dict], tmp_path: Path) ->
         colours = len(np.unique((image * 15).round().reshape(-1, 3), axis=0))
         assert non_white > 0.05, f"{name}: page looks blank ({non_white:.1%} non-white)"
         assert colours > 20, f"{name}: only {colours} distinct colours"
+
+
+def test_study_b_shows_when_each_measure_was_expected_to_act(report: tuple[Path, dict]) -> None:
+    """Study B's page has the article's Table 2 (seed study_measures) with its four measures; Study A's has none."""
+    out, _ = report
+    text = (out / f"{STUDY_B}.html").read_text(encoding="utf-8")
+    assert "When each measure was expected to act" in text
+    for words in (
+        "Everyone on sick leave for more than 8 weeks on 1 April 2013",
+        "i.e. February-March 2014",
+        "Case-review workshop on the conditions for AAP",
+        "From July 2014, when they may have used up their sickness benefit 13 weeks later",
+    ):
+        assert words in text, words
+    assert "When each measure was expected to act" not in (out / f"{STUDY_A}.html").read_text(
+        encoding="utf-8"
+    )
