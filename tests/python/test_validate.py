@@ -354,8 +354,10 @@ def test_clean_register_passes(small_register: Path) -> None:
 def to_csv(path: Path, select: str) -> None:
     """Write a parquet file's rows (through a SELECT over table t) as CSV beside it and drop the parquet."""
     connection = duckdb.connect()
-    connection.execute(f"create table t as select * from read_parquet('{path}')")
-    connection.execute(f"copy ({select}) to '{path.with_suffix('.csv')}' (format csv, header true)")
+    connection.execute("create table t as select * from read_parquet(?)", [str(path)])
+    connection.execute(
+        f"copy ({select}) to ? (format csv, header true)", [str(path.with_suffix(".csv"))]
+    )
     connection.close()
     path.unlink()
 
@@ -486,4 +488,29 @@ def test_missing_directory_is_one_line(tmp_path: Path) -> None:
     """validate on a directory that does not exist says so once, not once per table."""
     assert [str(p) for p in validate_structure(tmp_path / "nowhere")] == [
         f"register extract not found: {tmp_path / 'nowhere'} is not a directory"
+    ]
+
+
+def test_extract_directory_with_quotes(small_register: Path, tmp_path: Path) -> None:
+    """A register directory whose name holds a quote is read as a path, parquet and CSV alike."""
+    target = tmp_path / "it's the extract"
+    shutil.copytree(small_register, target)
+    to_csv(target / "aap_applications.parquet", "select * from t")
+    assert validate_structure(target) == []
+
+
+def test_validate_command_on_missing_directory(tmp_path: Path) -> None:
+    """`regeval validate` on a directory that does not exist prints one line and exits with 1."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "regeval.cli", "validate", "--data", str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"regeval: error: register extract not found: {tmp_path / 'nowhere'} is not a directory"
     ]
