@@ -23,11 +23,14 @@ def _estimate(args: argparse.Namespace) -> None:
 
 
 def _validate(args: argparse.Namespace) -> None:
+    from regeval.lock import work_dir
     from regeval.paths import PROJECT_DIR
     from regeval.validate import BadInputError, validate
 
-    # A fixed work directory keeps dbt's parse cache valid from one validation to the next.
-    problems = validate(args.data, PROJECT_DIR / "target" / "validate")
+    # One work directory keeps dbt's parse cache valid from one validation to the next; a
+    # validation started while another uses it works in a private one.
+    with work_dir(PROJECT_DIR / "target" / "validate") as work:
+        problems = validate(args.data, work)
     if problems:
         raise BadInputError(problems)
     say(f"{args.data}: the register extract follows the contract")
@@ -141,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
+    except KeyboardInterrupt:
+        # Ctrl-C: the step that was running has cleaned up after itself; no traceback.
+        say("interrupted")
+        return 130
     except (FileNotFoundError, RuntimeError, ValueError) as error:
         say(f"regeval: error: {error}")
         return 1

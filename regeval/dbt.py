@@ -46,6 +46,9 @@ def run_dbt(
         text=True,
         capture_output=quiet,
         check=False,
+        # Its own session: Ctrl-C reaches only regeval, which stops dbt (subprocess.run kills
+        # the child on any exception) and reports one line instead of two programs' tracebacks.
+        start_new_session=True,
     )
     if result.returncode != 0:
         detail = ""

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import hashlib
+import json
 import os
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from regeval import paths
 from regeval.dbt import DbtError, run_dbt
+from regeval.identifiers import check_seed_identifiers
+from regeval.lock import database_lock
 from regeval.progress import say, step
 from regeval.validate import (
     BadInputError,
@@ -18,6 +27,10 @@ from regeval.validate import (
     table_file,
     validate_structure,
 )
+
+# renameat2: relative to the working directory; swap the two paths.
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
 
 
 @dataclass(frozen=True)
@@ -51,17 +64,41 @@ def building_path(target: Path) -> Path:
     return target.with_name(target.name + ".building")
 
 
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux renameat2 with RENAME_EXCHANGE); False where the system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(first), None, str(second))
+
+
 def move_into_place(built: Path, target: Path) -> None:
-    """Replace target by built: a file with one atomic rename, a directory by two renames."""
-    if built.is_dir():
-        old = target.with_name(target.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if target.exists():
-            os.replace(target, old)
+    """Replace target by built: a file with one atomic rename; a directory by an atomic exchange, so that a reader always finds one (two renames only where the system has no exchange)."""
+    if not built.is_dir() or not target.exists():
         os.replace(built, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(built, target)
+        return
+    if exchange(built, target):
+        shutil.rmtree(built, ignore_errors=True)
+        return
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(target, old)
+    os.replace(built, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def discard(path: Path) -> None:
@@ -72,13 +109,42 @@ def discard(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def why_generate(config: RunConfig) -> str | None:
+    """Why the synthetic register in data_dir must be generated again, or None when it is complete and has the chosen scale and seed."""
+    truth_file = config.data_dir / "truth.json"
+    if not truth_file.exists():
+        if any(table_file(config.data_dir, t) for t in contract()):
+            return f"{config.data_dir} holds no truth.json: its generation did not finish"
+        return f"there is no synthetic register in {config.data_dir} yet"
+    try:
+        recorded = json.loads(truth_file.read_text())
+        made_with = (float(recorded["scale"]), int(recorded["seed"]))
+    except (ValueError, KeyError, TypeError):
+        return f"{truth_file} cannot be read"
+    if made_with != (config.scale, config.seed):
+        return (
+            f"{config.data_dir} was generated with scale {made_with[0]:g} and seed {made_with[1]}; "
+            f"REGEVAL_SCALE / REGEVAL_SEED ask for scale {config.scale:g} and seed {config.seed}"
+        )
+    for table in contract():
+        path = table_file(config.data_dir, table)
+        if path is None:
+            return f"{table} is missing from {config.data_dir}"
+        try:
+            pq.read_metadata(path)
+        except (OSError, pa.ArrowException):
+            return f"{path} cannot be read as parquet (truncated?)"
+    return None
+
+
 def ensure_register(config: RunConfig) -> None:
-    """Generate the synthetic register when no extract was chosen and none is there yet."""
-    if not config.generate_if_missing or all(table_file(config.data_dir, t) for t in contract()):
+    """Generate the synthetic register when no extract was chosen and the one there is missing, unfinished, unreadable or of another scale or seed."""
+    if not config.generate_if_missing or (reason := why_generate(config)) is None:
         return
     from regeval.generate import generate_register
 
-    with step(f"generate the synthetic register (scale {config.scale}, seed {config.seed})"):
+    say(f"generating the synthetic register: {reason}")
+    with step(f"generate the synthetic register (scale {config.scale:g}, seed {config.seed})"):
         generate_register(config.data_dir, config.scale, config.seed, progress=say)
 
 
@@ -88,16 +154,23 @@ def is_synthetic(data_dir: Path) -> bool:
 
 
 def check_structure(config: RunConfig) -> None:
-    """Stop before any SQL runs when a register file is missing or has missing or mistyped columns."""
+    """Stop before any SQL runs when a study id is not an identifier or a register file is missing or has missing or mistyped columns."""
+    check_seed_identifiers()
     with step(f"check the structure of the register extract in {config.data_dir}"):
         problems = validate_structure(config.data_dir)
     if problems:
         raise BadInputError(problems)
 
 
+def dbt_target(db_path: Path) -> Path:
+    """dbt's target directory for runs on one database: used by one run at a time (under its lock), its parse cache kept from one run to the next."""
+    digest = hashlib.sha256(str(db_path.resolve()).encode()).hexdigest()[:12]
+    return paths.PROJECT_DIR / "target" / "runs" / f"{db_path.name}-{digest}"
+
+
 def build(config: RunConfig, db_file: Path) -> None:
     """dbt build (seeds, contract tests, models, tests) into db_file; bad input is explained row by row."""
-    target = paths.PROJECT_DIR / "target"
+    target = dbt_target(config.db_path)
     with step(f"dbt build into {db_file.name}"):
         try:
             run_dbt(["build"], db_path=db_file, data_dir=config.data_dir, target_dir=target)
@@ -109,15 +182,26 @@ def build(config: RunConfig, db_file: Path) -> None:
 def run(config: RunConfig) -> Path:
     """Run the whole job; the database, report and publish directory are replaced only if every step succeeds."""
     started = time.perf_counter()
-    ensure_register(config)
-    check_structure(config)
-    work_db = building_path(config.db_path)
-    work_report = building_path(config.report_dir)
-    work_publish = building_path(config.publish_dir)
-    work_files = (work_db, work_report, work_publish)
-    for path in work_files:
-        discard(path)
-    config.db_path.parent.mkdir(parents=True, exist_ok=True)
+    with database_lock(config.db_path):
+        work_files = tuple(
+            building_path(p) for p in (config.db_path, config.report_dir, config.publish_dir)
+        )
+        for path in work_files:
+            # Left by a run that was killed: nobody else builds into them while we hold the lock.
+            discard(path)
+        ensure_register(config)
+        check_structure(config)
+        _build_and_swap(config, work_files)
+    say(f"database (internal, person-level): {config.db_path}")
+    say(f"report:   {config.report_dir / 'index.html'}")
+    say(f"publish (shareable): {config.publish_dir}")
+    say(f"done in {time.perf_counter() - started:.1f} s")
+    return config.db_path
+
+
+def _build_and_swap(config: RunConfig, work_files: tuple[Path, Path, Path]) -> None:
+    """Build the database, publish directory and report into work_files and move them into place, or remove them all."""
+    work_db, work_report, work_publish = work_files
     try:
         build(config, work_db)
         from regeval.estimate import run_estimation
@@ -126,7 +210,10 @@ def run(config: RunConfig) -> Path:
             run_estimation(work_db, progress=say)
         with step("dbt tests of the estimation tables"):
             run_dbt(
-                ["test", "--select", "source:estimates"], db_path=work_db, data_dir=config.data_dir
+                ["test", "--select", "source:estimates"],
+                db_path=work_db,
+                data_dir=config.data_dir,
+                target_dir=dbt_target(config.db_path),
             )
         from regeval.publish import min_cell_from_env, publish
 
@@ -147,6 +234,7 @@ def run(config: RunConfig) -> Path:
                 publish_dir=work_publish,
                 progress=say,
                 register_is_synthetic=is_synthetic(config.data_dir),
+                db_name=config.db_path.name,
             )
         for built, target in zip(
             work_files, (config.db_path, config.report_dir, config.publish_dir)
@@ -156,8 +244,3 @@ def run(config: RunConfig) -> Path:
         for path in work_files:
             discard(path)
         raise
-    say(f"database (internal, person-level): {config.db_path}")
-    say(f"report:   {config.report_dir / 'index.html'}")
-    say(f"publish (shareable): {config.publish_dir}")
-    say(f"done in {time.perf_counter() - started:.1f} s")
-    return config.db_path

@@ -20,6 +20,8 @@ def step(name: str) -> Iterator[None]:
     started = time.perf_counter()
     try:
         yield
+    except KeyboardInterrupt:
+        raise
     except BaseException:
         say(f"<== {name}: failed after {time.perf_counter() - started:.1f} s")
         raise

@@ -24,6 +24,11 @@ Rules (threshold t, default 5, REGEVAL_MIN_CELL):
   `aap_inflow_sickness_benefit`; an outcome with no longer-id parent is a part of the total).
   Whenever exactly one cell of a relation is suppressed, the smallest published part (else the
   total) is suppressed too, until no relation has exactly one.
+- Shared counts: an outcome whose denominator is another outcome's numerator in the same cell
+  (`outcomes.denominator_counted_as`: the share on AAP two months after using up sickness
+  benefit and the count of persons using it up) publishes that count twice; the two cells are
+  a relation of their own, so hiding one hides the other, and a hidden denominator is never
+  published as the other outcome's numerator.
 - Effect tables hold window means of group rates, sums over windows and regression
   coefficients, all linear (or nearly so) in the period cells. Together with the published
   cells of the other periods such a number gives back a hidden cell (e.g. 12 x the pre mean
@@ -62,6 +67,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+
+from regeval.sql import identifier
 
 PUBLISHED_TABLES = (
     "county_panel",
@@ -163,7 +170,7 @@ def _read(connection: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame | N
         "select count(*) from information_schema.tables where table_schema = 'main' and table_name = ?",
         [table],
     ).fetchone()[0]
-    return connection.execute(f"select * from main.{table}").df() if exists else None
+    return connection.execute(f"select * from main.{identifier(table)}").df() if exists else None
 
 
 def _types(connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
@@ -199,6 +206,34 @@ def _group_cells(frame: pd.DataFrame) -> list[Cell]:
     return [
         ("group", *r) for r in _records(frame, ["study_id", "outcome_id", "period_start", "grp"])
     ]
+
+
+def shared_counts(outcomes: pd.DataFrame) -> dict[str, str]:
+    """Each outcome whose denominator is another outcome's numerator in every cell, mapped to that outcome (outcomes.denominator_counted_as)."""
+    if "denominator_counted_as" not in outcomes.columns:
+        return {}
+    pairs = outcomes.dropna(subset=["denominator_counted_as"])
+    return {
+        str(o): str(n)
+        for o, n in _records(pairs, ["outcome_id", "denominator_counted_as"])
+        if str(n).strip()
+    }
+
+
+def shared_count_links(
+    cells: Iterable[Cell], shared: dict[str, str], outcome_at: int
+) -> list[list[Cell]]:
+    """Pairs of cells (the share, the count) that publish the same count: one hidden means both hidden."""
+    present = set(cells)
+    links = []
+    for cell in sorted(present, key=str):
+        partner_outcome = shared.get(cell[outcome_at])
+        if partner_outcome is None:
+            continue
+        partner = cell[:outcome_at] + (partner_outcome,) + cell[outcome_at + 1 :]
+        if partner in present:
+            links.append([cell, partner])
+    return links
 
 
 def _panel_cells(
@@ -290,11 +325,15 @@ def _suppress_panels(
     units: dict[str, tuple[bool, bool]],
     threshold: int,
     parents: dict[str, str],
+    shared: dict[str, str] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Counts], set[Cell]]:
     """county_panel and study_panel with primary and secondary suppression, their counts, and the hidden cells."""
     sizes, primary, relations = _panel_cells(county, study, units, threshold)
     relations += relations_by_outcome([c for c in sizes if c[0] == "county"], parents, 1)
     relations += relations_by_outcome([c for c in sizes if c[0] == "group"], parents, 2)
+    # A pair [share cell, count cell] with exactly one hidden gets the other hidden too.
+    relations += shared_count_links([c for c in sizes if c[0] == "county"], shared or {}, 1)
+    relations += shared_count_links([c for c in sizes if c[0] == "group"], shared or {}, 2)
     secondary = secondary_suppression(sizes, primary, relations)
     hidden = primary | secondary
     published, counts = {}, {}
@@ -394,7 +433,7 @@ def suppress(
     parents = outcome_parents(outcomes)
     county = tables["county_panel"]
     published, counts, hidden = _suppress_panels(
-        county, tables["study_panel"], units, threshold, parents
+        county, tables["study_panel"], units, threshold, parents, shared_counts(outcomes)
     )
     periods = _hidden_periods(hidden, county)
     spans = windows.groupby(["study_id", "outcome_id"]).agg(
@@ -466,7 +505,8 @@ def _write(
     connection.register("published_frame", frame)
     types = types or {}
     columns = ", ".join(
-        f'cast("{c}" as {types[c]}) as "{c}"' if c in types else f'"{c}"' for c in frame.columns
+        f"cast({identifier(c)} as {types[c]}) as {identifier(c)}" if c in types else identifier(c)
+        for c in frame.columns
     )
     try:
         for suffix, options in (
@@ -475,12 +515,22 @@ def _write(
         ):
             final = out_dir / f"{name}{suffix}"
             partial = out_dir / f".{name}{suffix}.partial"
+            # The file name is a bound parameter: any path, quotes included, stays a path.
             connection.execute(
-                f"copy (select {columns} from published_frame) to '{partial}' {options}"
+                f"copy (select {columns} from published_frame) to ? {options}", [str(partial)]
             )
             os.replace(partial, final)
     finally:
         connection.unregister("published_frame")
+
+
+def in_key_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted on the key columns (every column that is not floating point, in column order), then the rest: the same rows give the same file."""
+    floats = _float_columns(frame)
+    keys = [c for c in frame.columns if c not in floats] + floats
+    if not keys or frame.empty:
+        return frame.reset_index(drop=True)
+    return frame.sort_values(keys, kind="mergesort", na_position="last", ignore_index=True)
 
 
 def publish(db_path: Path, out_dir: Path, threshold: int = 5) -> dict:
@@ -511,8 +561,8 @@ def publish(db_path: Path, out_dir: Path, threshold: int = 5) -> dict:
     writer = duckdb.connect()
     try:
         for name, frame in published.items():
-            _write(writer, frame, out_dir, name, types.get(name))
-        _write(writer, summary, out_dir, "suppression_summary")
+            _write(writer, in_key_order(frame), out_dir, name, types.get(name))
+        _write(writer, in_key_order(summary), out_dir, "suppression_summary")
     finally:
         writer.close()
     return {

@@ -17,6 +17,7 @@ in the contract's order (the reader maps columns by position) and every value mu
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
@@ -26,9 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 import yaml
 
 from regeval.paths import PROJECT_DIR
+from regeval.sql import identifier, string_literal
 
 SOURCES_YAML = PROJECT_DIR / "models" / "staging" / "register" / "_register__sources.yml"
 SOURCE_NAME = "register"
@@ -68,7 +71,13 @@ DEFAULT_MESSAGES = {
 
 # Tests whose failing rows are groups of register rows (keys, county-months, county-years):
 # their examples show the group and its number of rows rather than single rows.
-GROUP_TESTS = {"unique", "unique_combination", "has_matching_row", "has_population_rows"}
+GROUP_TESTS = {
+    "unique",
+    "unique_combination",
+    "has_matching_row",
+    "has_population_rows",
+    "no_isolated_months",
+}
 
 # Columns of a failing-rows relation that name the tested register column (or an expression
 # of it) under another name; other columns that are not register columns only count.
@@ -147,6 +156,8 @@ def table_file(data_dir: Path, table: str) -> Path | None:
 
 def validate_structure(data_dir: Path) -> list[Problem]:
     """Missing files, missing, extra or misordered columns and wrong types of every register table."""
+    if not Path(data_dir).is_dir():
+        return [Problem("register extract", None, f"not found: {data_dir} is not a directory")]
     keys = key_columns()
     problems: list[Problem] = []
     connection = duckdb.connect()
@@ -163,6 +174,8 @@ def validate_structure(data_dir: Path) -> list[Problem]:
                 )
             elif path.suffix == ".parquet":
                 problems += _parquet_problems(connection, table, path, columns)
+            elif (not_utf8 := _not_utf8(path)) is not None:
+                problems.append(Problem(table, None, not_utf8))
             else:
                 problems += _csv_problems(connection, table, path, columns, keys.get(table, []))
     finally:
@@ -170,14 +183,38 @@ def validate_structure(data_dir: Path) -> list[Problem]:
     return problems
 
 
-def _sql_string(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
+def _not_utf8(path: Path) -> str | None:
+    """What is wrong when a text file is not valid UTF-8 (where the first bad byte is), else None."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, offset = 1, 0
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(1 << 22)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                start = max(0, min(error.start, len(chunk)))
+                line += chunk[:start].count(b"\n")
+                bad = chunk[start : start + 1].hex() or "end of file"
+                return (
+                    f"is not UTF-8 ({path.name}: byte 0x{bad} at byte {offset + start:,}, "
+                    f"line {line:,}); save the file as UTF-8"
+                )
+            if not chunk:
+                return None
+            line += chunk.count(b"\n")
+            offset += len(chunk)
 
 
-def _quote(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
+def _one_line(error: Exception) -> str:
+    """The first line of an error message (DuckDB adds the query and a caret below it)."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _empty(table: str, path: Path) -> Problem:
+    """The problem of a register file without rows."""
+    return Problem(table, None, f"has no rows ({path.name}): every register table needs rows")
 
 
 def _column_set_problems(
@@ -200,10 +237,14 @@ def _parquet_problems(
     """Structure problems of a parquet file, from its schema only."""
     try:
         described = connection.execute(
-            f"describe select * from read_parquet({_sql_string(str(path))})"
+            "describe select * from read_parquet(?)", [str(path)]
         ).fetchall()
     except duckdb.Error as error:
-        return [Problem(table, None, f"cannot be read as parquet ({path.name}): {error}")]
+        return [
+            Problem(table, None, f"cannot be read as parquet ({path.name}): {_one_line(error)}")
+        ]
+    if pq.read_metadata(path).num_rows == 0:
+        return [_empty(table, path)]
     found = {row[0]: str(row[1]).upper() for row in described}
     problems = _column_set_problems(table, list(found), columns)
     for name, expected in columns:
@@ -221,8 +262,10 @@ def _csv_problems(
     keys: list[str],
 ) -> list[Problem]:
     """Structure problems of a CSV file: header names and order, then values that do not cast."""
-    with path.open(newline="") as handle:
+    with path.open(newline="", encoding="utf-8") as handle:
         header = next(csv.reader(handle), [])
+    if not header:
+        return [_empty(table, path)]
     problems = _column_set_problems(table, header, columns)
     if problems:
         return problems
@@ -235,27 +278,32 @@ def _csv_problems(
                 f"CSV columns in the order {', '.join(header)}; expected {', '.join(expected)}",
             )
         ]
-    as_text = ", ".join(f"{_sql_string(name)}: 'VARCHAR'" for name in expected)
-    reader = f"read_csv({_sql_string(str(path))}, header = true, auto_detect = false, columns = {{{as_text}}})"
+    as_text = ", ".join(f"{string_literal(name)}: 'VARCHAR'" for name in expected)
+    reader = f"read_csv(?, header = true, auto_detect = false, columns = {{{as_text}}})"
     failed = {
-        name: f"{_quote(name)} is not null and try_cast({_quote(name)} as {data_type}) is null"
+        name: f"{identifier(name)} is not null and try_cast({identifier(name)} as {data_type}) is null"
         for name, data_type in columns
         if data_type != "VARCHAR"
     }
     try:
         counts = connection.execute(
-            "select "
+            "select count(*), "
             + ", ".join(f"count(*) filter (where {condition})" for condition in failed.values())
-            + f" from {reader}"
+            + f" from {reader}",
+            [str(path)],
         ).fetchone()
     except duckdb.Error as error:
-        return [Problem(table, None, f"cannot be read as CSV ({path.name}): {error}")]
-    for (name, condition), n_rows in zip(failed.items(), counts or (), strict=True):
+        return [Problem(table, None, f"cannot be read as CSV ({path.name}): {_one_line(error)}")]
+    n_total, *counts = counts
+    if n_total == 0:
+        return [_empty(table, path)]
+    for (name, condition), n_rows in zip(failed.items(), counts, strict=True):
         if not n_rows:
             continue
         shown = [*[k for k in keys if k != name], name]
         rows = connection.execute(
-            f"select {', '.join(_quote(c) for c in shown)} from {reader} where {condition} limit {MAX_EXAMPLES}"
+            f"select {', '.join(identifier(c) for c in shown)} from {reader} where {condition} limit {MAX_EXAMPLES}",
+            [str(path)],
         ).fetchall()
         data_type = dict(columns)[name]
         problems.append(
@@ -357,6 +405,11 @@ def _test_message(test_name: str, kwargs: dict[str, Any], node: dict[str, Any]) 
         return str(meta["message"])
     if test_name == "accepted_values":
         return "outside {" + ", ".join(str(v) for v in kwargs.get("values", [])) + "}"
+    if test_name == "in_date_range":
+        return f"outside the register period {kwargs.get('first')} to {kwargs.get('last')}"
+    if test_name == "no_isolated_months":
+        gap = kwargs.get("max_gap_months")
+        return f"beside a gap of more than {gap} months (an isolated period)"
     if test_name == "expression_is_true":
         return f"breaks the rule {kwargs.get('expression', '')}"
     return DEFAULT_MESSAGES.get(test_name, f"fails test {test_name}")
@@ -377,9 +430,9 @@ def explain_failed_build(target_dir: Path, db_path: Path) -> list[Problem]:
     connection = duckdb.connect()
     try:
         connection.execute(
-            f"attach {_sql_string(str(db_path))} as {_quote(failed[0].database)} (read_only)"
+            f"attach ? as {identifier(failed[0].database)} (read_only)", [str(db_path)]
         )
-        connection.execute(f"use {_quote(failed[0].database)}")
+        connection.execute(f"use {identifier(failed[0].database)}")
         return [
             _explain(connection, test, columns[test.table], keys.get(test.table, []))
             for test in failed
@@ -399,10 +452,10 @@ def _test_columns(test: FailedTest, table_columns: list[str]) -> list[str]:
 def _match(name: str, test: FailedTest, table_columns: list[str]) -> str | None:
     """The condition tying a column of the failing rows (f) to register rows (r), if it names one."""
     if name in table_columns:
-        return f"r.{_quote(name)} is not distinct from f.{_quote(name)}"
+        return f"r.{identifier(name)} is not distinct from f.{identifier(name)}"
     if name in RENAMED_COLUMNS and test.column:
-        expression = RENAMED_COLUMNS[name].format(column="r." + _quote(test.column))
-        return f"{expression} is not distinct from f.{_quote(name)}"
+        expression = RENAMED_COLUMNS[name].format(column="r." + identifier(test.column))
+        return f"{expression} is not distinct from f.{identifier(name)}"
     return None
 
 
@@ -422,7 +475,7 @@ def _explain(
     described = connection.execute(f"select * from {failing} limit 0").description
     failing_columns = [d[0] for d in described]
     conditions = {c: m for c in failing_columns if (m := _match(c, test, table_columns))}
-    raw = f"raw.{_quote(test.table)}"
+    raw = f"raw.{identifier(test.table)}"
     if set(table_columns) <= set(failing_columns):
         matched = f"select * from {failing} as f"
     else:
@@ -431,7 +484,7 @@ def _explain(
     n_rows = connection.execute(f"select count(*) from ({matched})").fetchone()[0]
     if test.test_name in GROUP_TESTS:
         shown = [c for c in failing_columns if c in conditions]
-        order = ", ".join(f"f.{_quote(c)}" for c in shown)
+        order = ", ".join(f"f.{identifier(c)}" for c in shown)
         group = " and ".join(conditions[c] for c in shown)
         rows = connection.execute(
             f"select {order}, (select count(*) from {raw} as r where {group}) "
@@ -441,7 +494,7 @@ def _explain(
         examples = tuple(_example(names, row[:-1], row[-1]) for row in rows)
     else:
         shown = [*keys, *[c for c in tested if c not in keys]]
-        order = ", ".join(_quote(c) for c in shown)
+        order = ", ".join(identifier(c) for c in shown)
         rows = connection.execute(
             f"select {order} from ({matched}) order by {order} limit {MAX_EXAMPLES}"
         ).fetchall()
@@ -459,7 +512,7 @@ def _failing_relation(connection: duckdb.DuckDBPyConnection, test: FailedTest) -
                 [parts[1], parts[2]],
             ).fetchone()[0]
             if exists:
-                return f"{_quote(parts[1])}.{_quote(parts[2])}"
+                return f"{identifier(parts[1])}.{identifier(parts[2])}"
     return f"({test.compiled_code.strip().rstrip(';')})"
 
 

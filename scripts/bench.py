@@ -29,13 +29,13 @@ from (
     select
         t.person_id,
         t.month,
-        t.month >= (select min(month) from read_parquet('{data}')) + interval 2 month
+        t.month >= (select min(month) from read_parquet($path)) + interval 2 month
             and not exists (
-                select 1 from read_parquet('{data}') as p
+                select 1 from read_parquet($path) as p
                 where p.person_id = t.person_id
                     and p.month between t.month - interval 2 month and t.month - interval 1 month
             ) as is_new
-    from read_parquet('{data}') as t
+    from read_parquet($path) as t
 )
 """
 
@@ -154,7 +154,7 @@ def main() -> int:
                 "new job seekers: self anti-join (the alternative)",
                 results,
                 lambda: con.execute(
-                    ANTI_JOIN.format(data=data / "jobseeker_months.parquet")
+                    ANTI_JOIN, {"path": str(data / "jobseeker_months.parquet")}
                 ).fetchone(),
             )
         if window != anti:

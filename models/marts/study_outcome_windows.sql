@@ -1,3 +1,4 @@
+{{ after_study_configuration() }}
 {# The pre and post windows of every study, outcome and variant: an outcome's own row wins over the study's default row ('*'). #}
 with studies as (
     select * from {{ ref('studies') }}

@@ -13,6 +13,8 @@ from regeval.generate import aap, counties, jobseekers, months, sickness, writer
 from regeval.generate.persons import PersonIds
 from regeval.generate.scenario import Planted, truth
 
+TRUTH_FILE = "truth.json"
+
 
 def _denominators(scale: float) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """labour_force_months and population_years at `scale`."""
@@ -45,6 +47,9 @@ def generate_register(
         raise ValueError(f"scale must be positive, got {scale}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # truth.json labels a complete extract: it goes first and comes back last, so tables
+    # half replaced by an interrupted generation are never taken for a finished one.
+    (out_dir / TRUTH_FILE).unlink(missing_ok=True)
     say = progress or (lambda _message: None)
     began = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -94,8 +99,9 @@ def generate_register(
     t = time.perf_counter()
     done("sick_leave_quarters", sickness.sick_leave_quarters(rng, planted), t)
 
-    (out_dir / "truth.json").write_text(
-        json.dumps(truth(planted, scale, seed), indent=2, ensure_ascii=False) + "\n"
+    writer.write_text(
+        out_dir / TRUTH_FILE,
+        json.dumps(truth(planted, scale, seed), indent=2, ensure_ascii=False) + "\n",
     )
     seconds = round(time.perf_counter() - began, 1)
     say(f"done in {seconds} s")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -104,17 +105,38 @@ def _column(name: str, values: np.ndarray, field: pa.Field) -> pa.Array:
     return pa.array(np.asarray(values, dtype=field.type.to_pandas_dtype()), type=field.type)
 
 
+def partial_path(path: Path) -> Path:
+    """The temporary name a file is written under before it is renamed into place."""
+    return path.with_name(f".{path.name}.partial")
+
+
 def write(out_dir: Path, table: str, columns: dict[str, np.ndarray]) -> int:
-    """Write one table as `<table>.parquet`; returns the number of rows."""
+    """Write one table as `<table>.parquet` (under a temporary name, renamed when complete); returns the number of rows."""
     schema = SCHEMAS[table]
     arrays = [_column(f.name, columns[f.name], f) for f in schema]
     dictionary = [f.name for f in schema if f.name not in UNIQUE_COLUMNS]
-    pq.write_table(
-        pa.Table.from_arrays(arrays, schema=schema),
-        out_dir / f"{table}.parquet",
-        compression="zstd",
-        compression_level=1,
-        row_group_size=1 << 20,
-        use_dictionary=dictionary,
-    )
+    final = out_dir / f"{table}.parquet"
+    partial = partial_path(final)
+    try:
+        pq.write_table(
+            pa.Table.from_arrays(arrays, schema=schema),
+            partial,
+            compression="zstd",
+            compression_level=1,
+            row_group_size=1 << 20,
+            use_dictionary=dictionary,
+        )
+        os.replace(partial, final)
+    finally:
+        partial.unlink(missing_ok=True)
     return len(arrays[0])
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file under a temporary name and rename it into place when complete."""
+    partial = partial_path(path)
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

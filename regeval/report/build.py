@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from regeval.identifiers import check_identifiers
 from regeval.report import calibration as cal
 from regeval.report import catalogue as cat
 from regeval.report import formatting as fmt
@@ -45,7 +46,9 @@ def study_report(data: StudyData) -> cat.DomainReport:
 
 def study_tables(data: StudyData, report: cat.DomainReport) -> list[tab.Table]:
     """Every table of a study page, in page order."""
-    tables = [tab.pre_post_table(data, spec) for spec in report.tables]
+    measures = tab.measures_table(data)
+    tables = [measures] if measures is not None else []
+    tables += [tab.pre_post_table(data, spec) for spec in report.tables]
     if report.compact_table:
         tables.append(tab.compact_table(data, report.compact_table))
     if report.summary_table:
@@ -100,16 +103,22 @@ def build_report(
     register_is_synthetic: bool = True,
     workers: int | None = None,
     inference_dir: Path | None = None,
+    db_name: str | None = None,
 ) -> dict:
     """Write index.html, one page per study, methods.html and the figures into out_dir; return a summary.
 
     inference_dir holds the tables of `regeval simulate` (default docs/inference);
-    the methods page says they have not been run when they are missing.
+    the methods page says they have not been run when they are missing. db_name is
+    the database the footer names (default db_path's name): a run builds into
+    <db>.building and passes the name the database will have.
     """
     started = time.perf_counter()
     say = progress or (lambda message: None)
     db_path, out_dir = Path(db_path), Path(out_dir)
+    db_name = db_name or db_path.name
     studies = load(db_path, Path(publish_dir) if publish_dir is not None else None)
+    check_identifiers("study_id", [data.study_id for data in studies], str(db_path))
+    check_identifiers("outcome_id", [o for data in studies for o in data.outcome_ids], str(db_path))
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out_dir / FIGURE_DIR, ignore_errors=True)
     plans = [
@@ -154,17 +163,17 @@ def build_report(
             if data.regression is None
             else "no rows for this study",
         }
-        path = pages.write_study(env, out_dir, context, db_path.name)
+        path = pages.write_study(env, out_dir, context, db_name)
         page_names.append(path.name)
         figures_by_study[data.study_id] = number
         n_tables = len(tables) + len(calibration)
         cards.append({**facts, "n_figures": number, "n_tables": n_tables})
         say(f"report: {path.name}: {number} figures, {n_tables} tables")
     register_text = "the synthetic register" if register_is_synthetic else "register data"
-    index = pages.write_index(env, out_dir, cards, register_text, db_path.name)
+    index = pages.write_index(env, out_dir, cards, register_text, db_name)
     names = studies[0].county_names if studies else {}
     found = validation(inference_dir, names)
-    methods_page = pages.write_methods(env, out_dir, found, db_path.name)
+    methods_page = pages.write_methods(env, out_dir, found, db_name)
     if found.missing:
         say(f"report: {methods_page.name}: {', '.join(found.missing)} not yet run")
     seconds = round(time.perf_counter() - started, 2)

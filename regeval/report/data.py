@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from regeval.sql import identifier
+
 REQUIRED_TABLES = (
     "studies",
     "study_units",
@@ -25,6 +27,7 @@ OPTIONAL_TABLES = (
     "placebo_effects",
     "event_study",
     "inference_calibration",
+    "study_measures",
 )
 DATE_COLUMNS = (
     "intervention_month",
@@ -59,6 +62,7 @@ class StudyData:
     event: pd.DataFrame | None
     all_county_codes: set[str] = field(default_factory=set)
     calibration: pd.DataFrame | None = None
+    measures: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def study_id(self) -> str:
@@ -128,7 +132,7 @@ def _tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _read(connection: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
     """A whole table as a DataFrame."""
-    return _dates(connection.execute(f'select * from main."{table}"').df())
+    return _dates(connection.execute(f"select * from main.{identifier(table)}").df())
 
 
 def read_published_county_panel(publish_dir: Path | None) -> pd.DataFrame | None:
@@ -213,6 +217,9 @@ def load(db_path: Path, publish_dir: Path | None = None) -> list[StudyData]:
                 event=_for_study(optional["event_study"], study_id),
                 all_county_codes=set(county_names),
                 calibration=_for_study(optional["inference_calibration"], study_id),
+                measures=_for_study(optional["study_measures"], study_id)
+                if optional["study_measures"] is not None
+                else pd.DataFrame(),
             )
         )
     return result

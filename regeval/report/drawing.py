@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 
 from regeval.report import catalogue as cat
@@ -18,6 +19,11 @@ def _draw(job: Job) -> FigureOut:
     study, group, kind = job
     ctx, report = _STUDIES[study]
     return draw_figure(ctx, report.figures[group], kind)
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: leave Ctrl-C to the parent process, which stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def default_workers() -> int:
@@ -43,8 +49,13 @@ def draw_all(
     try:
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods() and len(jobs) > 1:
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=_ignore_interrupts
+            )
+            try:
                 results = list(pool.map(_draw, jobs, chunksize=2))
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
         else:
             results = [_draw(job) for job in jobs]
     finally:

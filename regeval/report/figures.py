@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from regeval.identifiers import inside
 from regeval.report import catalogue as cat
 from regeval.report import formatting as fmt
 from regeval.report import methods
@@ -69,7 +70,7 @@ class Context:
     def path(self, group: cat.FigureGroup, kind: str) -> tuple[Path, str]:
         """The file of a figure and its link relative to the report root."""
         relative = f"{FIGURE_DIR}/{self.data.study_id}/{group.key}_{kind}.png"
-        return self.out_dir / relative, relative
+        return inside(self.out_dir, relative), relative
 
 
 def exclusion_note(data: StudyData) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from regeval.identifiers import inside
 from regeval.report import methods
 from regeval.report import significance as sig
 from regeval.report.validation import NOT_RUN, Validation
@@ -50,7 +51,7 @@ def write_index(
     html = env.get_template("index.html").render(
         studies=studies, register_text=register_text, **_common(db_name)
     )
-    path = out_dir / "index.html"
+    path = inside(out_dir, "index.html")
     path.write_text(html, encoding="utf-8")
     return path
 
@@ -58,7 +59,7 @@ def write_index(
 def write_study(env: Environment, out_dir: Path, context: dict, db_name: str) -> Path:
     """Write <study_id>.html."""
     html = env.get_template("study.html").render(**context, **_common(db_name))
-    path = out_dir / f"{context['s']['study_id']}.html"
+    path = inside(out_dir, f"{context['s']['study_id']}.html")
     path.write_text(html, encoding="utf-8")
     return path
 

@@ -487,3 +487,33 @@ def exclusions_table(data: StudyData) -> Table | None:
             ]
         )
     return Table("exclusions", "Counties with gaps in the published series", head, body)
+
+
+def measures_table(data: StudyData) -> Table | None:
+    """The study's measures and when each was expected to act (seed study_measures; the AAP article's Table 2)."""
+    if data.measures.empty:
+        return None
+    head = [
+        [
+            _h("Measure"),
+            _h("Who it reaches"),
+            _h("When an effect on the inflow to AAP was expected"),
+            _h("Other effects expected"),
+        ]
+    ]
+    body = []
+    for r in data.measures.sort_values("measure_order").to_dict("records"):
+        body.append(
+            [
+                Cell(str(r["measure"]), "label"),
+                Cell(_text(r["treated_group"])),
+                Cell(_text(r["expected_effect_on_aap_inflow"])),
+                Cell(_text(r["other_effects"]), "small"),
+            ]
+        )
+    return Table("table2", "When each measure was expected to act", head, body, "Table 2")
+
+
+def _text(value: object) -> str:
+    """A text cell's content: empty for a missing value."""
+    return "" if value is None or pd.isna(value) else str(value)

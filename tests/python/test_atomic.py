@@ -137,6 +137,9 @@ def test_reader_survives_successful_run(
     assert (earlier_db.stat().st_ino, digest(earlier_db)) != before
     assert not building_path(earlier_db).exists()
     assert (tmp_path / "publish" / "county_panel.parquet").exists()
+    for page in (tmp_path / "report").glob("*.html"):
+        footer = page.read_text(encoding="utf-8")
+        assert earlier_db.name in footer and ".building" not in footer, page.name
     check = "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); " + (
         "print(c.execute(\"select count(*) from information_schema.tables where table_name = 'regression_effects'\")"
         ".fetchone()[0])"

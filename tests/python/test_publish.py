@@ -15,6 +15,7 @@ from regeval.publish import (
     counts_persons,
     outcome_parents,
     publish,
+    suppress,
 )
 
 P1, P2 = "2014-01-01", "2014-02-01"
@@ -399,8 +400,166 @@ def test_no_small_count_published(published_small: tuple[dict, Path]) -> None:
     assert not ((joined["suppressed"] + joined["group"]) == 1).any()
 
 
+def test_share_and_its_count_hidden_together(published_small: tuple[dict, Path]) -> None:
+    """On the built register, the AAP share and the exhaustion count it is a share of are hidden in exactly the same cells."""
+    _, out = published_small
+    county = read(out, "county_panel").drop_duplicates(
+        ["outcome_id", "period_start", "county_code"]
+    )
+    flags = county.pivot(
+        index=["period_start", "county_code"], columns="outcome_id", values="suppressed"
+    )
+    pairs = flags[["aap_share_two_months_after_exhaustion", "sickness_benefit_exhaustion"]].dropna()
+    assert len(pairs) > 100
+    assert pairs["aap_share_two_months_after_exhaustion"].sum() > 0
+    assert (
+        pairs["aap_share_two_months_after_exhaustion"] == pairs["sickness_benefit_exhaustion"]
+    ).all()
+
+
 def test_every_published_table_is_known(published_small: tuple[dict, Path]) -> None:
     """Only the shareable tables and the suppression summary are written."""
     summary, out = published_small
     assert {f.stem for f in out.glob("*.parquet")} <= {*PUBLISHED_TABLES, "suppression_summary"}
     assert summary["primary_suppressions"] > 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "it's here",
+        "x' (format csv); copy (select 42 as injected) to 'injected.csv' (format csv); --",
+    ],
+)
+def test_publish_dir_with_quotes_stays_a_path(tmp_path: Path, name: str) -> None:
+    """A publish directory whose name holds quotes or SQL is written as named, and nothing else is written."""
+    database = _create_database(tmp_path / "tiny.duckdb")
+    parent = tmp_path / "parent"
+    parent.mkdir()
+    out_dir = parent / name
+    summary = publish(database, out_dir, threshold=5)
+    assert sorted(p.name for p in parent.iterdir()) == [name]
+    written = sorted(p.name for p in out_dir.iterdir())
+    assert written == sorted(
+        f"{t}{s}" for t in [*summary["tables"], "suppression_summary"] for s in (".csv", ".parquet")
+    )
+    assert not list(tmp_path.rglob("injected*"))
+    assert not list(Path.cwd().glob("injected*"))
+
+
+def test_row_order_does_not_depend_on_the_database(tmp_path: Path) -> None:
+    """The same rows stored in another order publish byte-identical files, sorted on their keys."""
+    first = _create_database(tmp_path / "first.duckdb")
+    second = _create_database(tmp_path / "second.duckdb")
+    with duckdb.connect(str(second)) as connection:
+        for table in ("county_panel", "study_panel", "effects_summary", "study_outcome_windows"):
+            connection.execute(
+                f"create table shuffled as select * from {table} order by rowid desc"
+            )
+            connection.execute(f"drop table {table}")
+            connection.execute(f"alter table shuffled rename to {table}")
+    publish(first, tmp_path / "one", threshold=5)
+    publish(second, tmp_path / "two", threshold=5)
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "two").iterdir())
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), (
+            name
+        )
+    county = read(tmp_path / "one", "county_panel")
+    keys = list(zip(county["study_id"], county["outcome_id"], county["period_start"], strict=True))
+    assert keys == sorted(keys)
+
+
+def test_hidden_denominator_not_published_as_another_numerator() -> None:
+    """A share hidden in a cell hides the count of persons its denominator is published as, and the other way round."""
+    share, count = "aap_share_two_months_after_exhaustion", "sickness_benefit_exhaustion"
+    outcomes = pd.DataFrame(
+        [
+            (share, "percent of those using up sickness benefit", 100, None, count),
+            (count, PER_1000, 1000, None, None),
+        ],
+        columns=[
+            "outcome_id",
+            "unit",
+            "rate_scale",
+            "summary_total_outcome",
+            "denominator_counted_as",
+        ],
+    )
+    # (outcome, period, county, role, numerator, denominator): in P1 the share of county A has 2
+    # persons on AAP (hidden), its denominator 20 is county A's count of persons using up
+    # sickness benefit; in P2 county C's count 4 is hidden, so B's count 35 is hidden to protect it
+    # in the control group total, and with it B's share (its denominator is that 35).
+    rows = [
+        (share, P1, "A", "treated", 2, 20),
+        (share, P1, "B", "control", 10, 30),
+        (share, P1, "C", "control", 12, 40),
+        (count, P1, "A", "treated", 20, 50000),
+        (count, P1, "B", "control", 30, 60000),
+        (count, P1, "C", "control", 40, 70000),
+        (share, P2, "A", "treated", 6, 25),
+        (share, P2, "B", "control", 7, 35),
+        (share, P2, "C", "control", 1, 4),
+        (count, P2, "A", "treated", 25, 50000),
+        (count, P2, "B", "control", 35, 60000),
+        (count, P2, "C", "control", 4, 70000),
+    ]
+    county = pd.DataFrame(
+        [("b", *r) for r in rows],
+        columns=[
+            "study_id",
+            "outcome_id",
+            "period_start",
+            "county_code",
+            "role",
+            "numerator",
+            "denominator",
+        ],
+    )
+    county["rate"] = county["numerator"] / county["denominator"]
+    study = (
+        county.groupby(["study_id", "outcome_id", "period_start", "role"], as_index=False)
+        .agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"))
+        .rename(columns={"role": "grp"})
+    )
+    study["rate"] = study["numerator"] / study["denominator"]
+    windows = pd.DataFrame(
+        columns=[
+            "study_id",
+            "outcome_id",
+            "variant",
+            "pre_start",
+            "pre_end",
+            "post_start",
+            "post_end",
+        ]
+    )
+    published, _ = suppress(
+        {"county_panel": county, "study_panel": study}, outcomes, windows, threshold=5
+    )
+    out = published["county_panel"]
+    hidden_cells = {
+        (o, p, c)
+        for o, p, c, h in zip(
+            out["outcome_id"],
+            out["period_start"],
+            out["county_code"],
+            out["suppressed"],
+            strict=True,
+        )
+        if h
+    }
+    # P1: the share of A (numerator 2) and, with it, A's count 20; P2: B's count and B's share.
+    assert {(share, P1, "A"), (count, P1, "A"), (count, P2, "B"), (share, P2, "B")} <= hidden_cells
+    for outcome_id, period, county_code in [(share, P1, "A"), (share, P2, "B")]:
+        row = out[
+            (out["outcome_id"] == outcome_id)
+            & (out["period_start"] == period)
+            & (out["county_code"] == county_code)
+        ]
+        assert row["denominator"].isna().all()
+    # No published share denominator equals a hidden count in the same cell, or the other way round.
+    shares = out[out["outcome_id"] == share].set_index(["period_start", "county_code"])
+    counts = out[out["outcome_id"] == count].set_index(["period_start", "county_code"])
+    assert (shares["suppressed"] == counts.loc[shares.index, "suppressed"]).all()

@@ -661,3 +661,20 @@ def test_methods_page_shows_the_simulation_and_real_calibration(
     assert f"{names['16']} 7.5 %" in page
     assert "14.0 %" in page and "5.0 %" in page
     assert "recommends Studentized t (its calibration holds)" in page
+
+
+def test_study_b_shows_when_each_measure_was_expected_to_act(report: tuple[Path, dict]) -> None:
+    """Study B's page has the article's Table 2 (seed study_measures) with its four measures; Study A's has none."""
+    out, _ = report
+    text = (out / f"{STUDY_B}.html").read_text(encoding="utf-8")
+    assert "When each measure was expected to act" in text
+    for words in (
+        "Everyone on sick leave for more than 8 weeks on 1 April 2013",
+        "i.e. February-March 2014",
+        "Case-review workshop on the conditions for AAP",
+        "From July 2014, when they may have used up their sickness benefit 13 weeks later",
+    ):
+        assert words in text, words
+    assert "When each measure was expected to act" not in (out / f"{STUDY_A}.html").read_text(
+        encoding="utf-8"
+    )

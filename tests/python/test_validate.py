@@ -127,6 +127,43 @@ VALUE_CORRUPTIONS = [
 ]
 
 
+# Implausible values the contract's bounds refuse (checked by test_bound_reported).
+BOUND_CORRUPTIONS = [
+    (
+        "labour_force_months",
+        (
+            "update t set labour_force = 9223372036854775807 "
+            "where county_code = '08' and month = date '2012-06-01'"
+        ),
+    ),
+    (
+        "population_years",
+        (
+            "update t set population = 20000000 where county_code = '09' and year = 2012 "
+            "and age_group = '30-66'"
+        ),
+    ),
+    (
+        "labour_force_months",
+        "insert into t values ('10', date '2030-01-01', 50000)",
+    ),
+    (
+        "jobseeker_months",
+        (
+            "insert into t select * replace (date '2030-01-01' as month, 1980 as birth_year, "
+            f"date '2030-01-01' as spell_start, '10' as county_code) from t where {pick('true', 1, 0, JOBSEEKER_ORDER)}"
+        ),
+    ),
+    (
+        "sick_leave_quarters",
+        (
+            "update t set quarter_start = date '1999-01-01' "
+            "where county_code = '04' and quarter_start = date '2012-01-01'"
+        ),
+    ),
+]
+
+
 def corrupt(source: Path, target: Path, corruptions: list[tuple[str, str]]) -> Path:
     """A copy of a register extract with SQL statements applied to some of its tables (as parquet)."""
     shutil.copytree(source, target)
@@ -156,7 +193,11 @@ def count(data_dir: Path, table: str, condition: str) -> int:
 @pytest.fixture(scope="module")
 def bad_values(small_register: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small register with one violation of every value rule."""
-    return corrupt(small_register, tmp_path_factory.mktemp("bad") / "register", VALUE_CORRUPTIONS)
+    return corrupt(
+        small_register,
+        tmp_path_factory.mktemp("bad") / "register",
+        VALUE_CORRUPTIONS + BOUND_CORRUPTIONS,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -237,6 +278,35 @@ def test_value_rule_reported(value_messages: list[str], case: str, expected: str
     assert ", e.g. " in message
 
 
+@pytest.mark.parametrize(
+    "expected",
+    [
+        (
+            "labour_force_months.labour_force 10,000,000 or more (implausible for a county): 1 row, "
+            "e.g. county_code=08 month=2012-06-01 labour_force=9223372036854775807"
+        ),
+        (
+            "population_years.population 10,000,000 or more (implausible for a county): 1 row, "
+            "e.g. county_code=09 year=2012 age_group=30-66 population=20000000"
+        ),
+        "labour_force_months.month beside a gap of more than 12 months (an isolated period): ",
+        "jobseeker_months.month beside a gap of more than 12 months (an isolated period): ",
+        (
+            "sick_leave_quarters.quarter_start outside the register period 2000-01-01 to 2030-12-31: "
+            "1 row, e.g. county_code=04 quarter_start=1999-01-01"
+        ),
+    ],
+)
+def test_bound_reported(value_messages: list[str], expected: str) -> None:
+    """Implausible counts and months outside the register period or after a long gap are refused, with the rows."""
+    message = matching(value_messages, expected.split(":")[0])
+    assert message.startswith(expected)
+    if "isolated" in expected:
+        # Both sides of the gap: the last month of the generated data (2015-12) and the stray one.
+        assert ", e.g. month=2015-12-01 (" in message
+        assert message.endswith("; month=2030-01-01")
+
+
 def test_missing_labour_force_row_reported(value_messages: list[str], bad_values: Path) -> None:
     """A county-month of jobseeker_months without its labour_force_months row names the rows and the county-month."""
     n_rows = count(
@@ -284,8 +354,10 @@ def test_clean_register_passes(small_register: Path) -> None:
 def to_csv(path: Path, select: str) -> None:
     """Write a parquet file's rows (through a SELECT over table t) as CSV beside it and drop the parquet."""
     connection = duckdb.connect()
-    connection.execute(f"create table t as select * from read_parquet('{path}')")
-    connection.execute(f"copy ({select}) to '{path.with_suffix('.csv')}' (format csv, header true)")
+    connection.execute("create table t as select * from read_parquet(?)", [str(path)])
+    connection.execute(
+        f"copy ({select}) to ? (format csv, header true)", [str(path.with_suffix(".csv"))]
+    )
     connection.close()
     path.unlink()
 
@@ -368,3 +440,77 @@ def test_problem_text() -> None:
     )
     error = BadInputError([problem, Problem("population_years", None, "missing: no file")])
     assert str(error).splitlines() == [str(problem), "population_years missing: no file"]
+
+
+def test_non_utf8_csv_named(small_register: Path, tmp_path: Path) -> None:
+    """A CSV that is not UTF-8 gives one message naming the table, the file and where the bad byte is."""
+    target = tmp_path / "register"
+    shutil.copytree(small_register, target)
+    to_csv(target / "aap_applications.parquet", "select * from t order by application_id")
+    path = target / "aap_applications.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b"granted", b"gr\xe6nted").replace(b"rejected", b"rej\xe6cted")
+    lines[2] = lines[2].replace(b"pending", b"p\xe6nding")
+    path.write_bytes(b"\n".join(lines))
+    offset = len(lines[0]) + len(lines[1]) + 2 + lines[2].index(b"\xe6")
+    problems = [str(p) for p in validate_structure(target)]
+    assert problems == [
+        (
+            f"aap_applications is not UTF-8 (aap_applications.csv: byte 0xe6 at byte {offset:,}, "
+            "line 3); save the file as UTF-8"
+        )
+    ]
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv header only", "csv empty file"])
+def test_table_without_rows_refused(small_register: Path, tmp_path: Path, kind: str) -> None:
+    """A register file with no rows is refused by the structure check, naming the table."""
+    target = tmp_path / "register"
+    shutil.copytree(small_register, target)
+    path = target / "sickness_benefit_exhaustions.parquet"
+    if kind == "parquet":
+        connection = duckdb.connect()
+        connection.execute("create table t as select * from read_parquet(?)", [str(path)])
+        connection.execute("copy (select * from t limit 0) to ? (format parquet)", [str(path)])
+        connection.close()
+        name = path.name
+    else:
+        to_csv(path, "select * from t limit 0")
+        name = "sickness_benefit_exhaustions.csv"
+        if kind == "csv empty file":
+            (target / name).write_bytes(b"")
+    assert [str(p) for p in validate_structure(target)] == [
+        f"sickness_benefit_exhaustions has no rows ({name}): every register table needs rows"
+    ]
+
+
+def test_missing_directory_is_one_line(tmp_path: Path) -> None:
+    """validate on a directory that does not exist says so once, not once per table."""
+    assert [str(p) for p in validate_structure(tmp_path / "nowhere")] == [
+        f"register extract not found: {tmp_path / 'nowhere'} is not a directory"
+    ]
+
+
+def test_extract_directory_with_quotes(small_register: Path, tmp_path: Path) -> None:
+    """A register directory whose name holds a quote is read as a path, parquet and CSV alike."""
+    target = tmp_path / "it's the extract"
+    shutil.copytree(small_register, target)
+    to_csv(target / "aap_applications.parquet", "select * from t")
+    assert validate_structure(target) == []
+
+
+def test_validate_command_on_missing_directory(tmp_path: Path) -> None:
+    """`regeval validate` on a directory that does not exist prints one line and exits with 1."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "regeval.cli", "validate", "--data", str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"regeval: error: register extract not found: {tmp_path / 'nowhere'} is not a directory"
+    ]

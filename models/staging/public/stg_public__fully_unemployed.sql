@@ -1,3 +1,4 @@
+{{ after_study_configuration() }}
 with source as (
     select * from {{ ref('nav_fully_unemployed_county_month') }}
 ),

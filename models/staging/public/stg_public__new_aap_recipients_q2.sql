@@ -1,3 +1,4 @@
+{{ after_study_configuration() }}
 with source as (
     select * from {{ ref('nav_new_aap_recipients_county_q2') }}
 ),

@@ -1,3 +1,4 @@
+{{ after_study_configuration() }}
 with source as (
     select * from {{ ref('ssb_population_county_year') }}
 ),

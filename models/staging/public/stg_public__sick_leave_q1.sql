@@ -1,3 +1,4 @@
+{{ after_study_configuration() }}
 with source as (
     select * from {{ ref('nav_doctor_certified_sick_leave_county_q1') }}
 ),

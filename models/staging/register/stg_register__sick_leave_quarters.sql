@@ -1,3 +1,4 @@
+{{ after_study_configuration() }}
 with source as (
     select * from {{ source('register', 'sick_leave_quarters') }}
 ),
