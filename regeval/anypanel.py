@@ -10,6 +10,7 @@ import pandas as pd
 
 from regeval.estimate.evaluation import ESTIMATOR, Evaluation, evaluate_panel
 from regeval.estimate.sample import Panel
+from regeval.estimate.threads import blas_threads
 
 ESTIMATORS = (ESTIMATOR,)
 MIN_PRE_PERIODS = 2
@@ -199,7 +200,8 @@ def evaluate(
         weight=weight,
     )
     before = data.select(pre)
-    result = evaluate_panel(data, pre, post, before)
+    with blas_threads(1):  # thousands of tiny solves: threads only add overhead
+        result = evaluate_panel(data, pre, post, before)
     if result is None:
         raise PanelInputError(
             "the effect cannot be estimated: the treated unit needs periods before and after the "
