@@ -42,7 +42,7 @@ bounds as (
         (select min(period_start) from application_counts where received > 0) as first_received_month,
         (select max(period_start) from application_counts where received > 0) as last_received_month,
         (select min(period_start) from application_counts where decided > 0) as first_decision_month,
-        (select max(period_start) from application_counts where decided > 0) as last_decision_month,
+        (select max(period_start) from application_counts where decided > 0) as last_decision_month
 ),
 
 months as (
@@ -59,7 +59,7 @@ county_months as (
         months.period_start,
         population.population_18_29,
         population.population_30_66,
-        population.population_18_66,
+        population.population_18_66
     from months
     inner join population
         on population.year = cast(extract(year from months.period_start) as integer)
@@ -71,7 +71,7 @@ exhaustion_counts as (
         exhaustion_month as period_start,
         count(*) as exhausted,
         count(*) filter (where not is_transferred_person) as exhausted_kept,
-        count(*) filter (where not is_transferred_person and on_aap_two_months_after) as on_aap_two_months_after,
+        count(*) filter (where not is_transferred_person and on_aap_two_months_after) as on_aap_two_months_after
     from exhaustions
     group by county_code, exhaustion_month
 ),
@@ -81,7 +81,7 @@ inflow_counts as (
         county_code,
         month as period_start,
         {% for outcome_id, condition, _ in inflow_splits %}
-        count(*) filter (where {{ condition }}) as {{ outcome_id }},
+        count(*) filter (where {{ condition }}) as {{ outcome_id }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from new_recipients
     group by county_code, month
@@ -111,7 +111,7 @@ grid as (
         county_months.period_start between bounds.first_received_month and bounds.last_received_month
             as in_received_range,
         county_months.period_start between bounds.first_decision_month and bounds.last_decision_month
-            as in_decision_range,
+            as in_decision_range
     from county_months
     cross join bounds
     left join exhaustion_counts using (county_code, period_start)
@@ -125,7 +125,7 @@ long as (
         period_start,
         county_code,
         cast(exhausted as double) as numerator,
-        cast(population_18_66 as double) as denominator,
+        cast(population_18_66 as double) as denominator
     from grid
     where in_exhaustion_range
 
@@ -136,7 +136,7 @@ long as (
         period_start,
         county_code,
         cast(on_aap_two_months_after as double) as numerator,
-        cast(exhausted_kept as double) as denominator,
+        cast(exhausted_kept as double) as denominator
     from grid
     where in_share_range
 
@@ -148,7 +148,7 @@ long as (
         period_start,
         county_code,
         cast({{ outcome_id }} as double) as numerator,
-        cast({{ denominator }} as double) as denominator,
+        cast({{ denominator }} as double) as denominator
     from grid
     where in_inflow_range
     {% endfor %}
@@ -160,7 +160,7 @@ long as (
         period_start,
         county_code,
         cast(received as double) as numerator,
-        cast(population_18_66 as double) as denominator,
+        cast(population_18_66 as double) as denominator
     from grid
     where in_received_range
 
@@ -171,7 +171,7 @@ long as (
         period_start,
         county_code,
         cast(rejected as double) as numerator,
-        cast(decided as double) as denominator,
+        cast(decided as double) as denominator
     from grid
     where in_decision_range
 
@@ -182,7 +182,7 @@ long as (
         sick_leave.quarter_start as period_start,
         sick_leave.county_code,
         sick_leave.sick_leave_pct * population.population_18_66 as numerator,
-        cast(population.population_18_66 as double) as denominator,
+        cast(population.population_18_66 as double) as denominator
     from sick_leave
     inner join population
         on population.county_code = sick_leave.county_code

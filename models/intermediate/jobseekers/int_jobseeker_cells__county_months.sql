@@ -4,7 +4,7 @@
 with flagged as (
     select
         *,
-        {{ age_group('age', 'three') }} as age_group,
+        {{ age_group('age', 'three') }} as age_group
     from {{ ref('int_jobseeker_months_flagged') }}
 ),
 
@@ -18,7 +18,7 @@ counts as (
         month,
         gender || '|' || age_group || '|' || education as cell,
         {% for outcome in outcomes %}
-        count(*) filter (where {{ outcome.condition }}) as {{ outcome.id }},
+        count(*) filter (where {{ outcome.condition }}) as {{ outcome.id }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from flagged
     where age_group is not null
@@ -37,7 +37,7 @@ grid as (
         cells.cell,
         labour_force.labour_force,
         {% for outcome in outcomes %}
-        coalesce(counts.{{ outcome.id }}, 0) as {{ outcome.id }},
+        coalesce(counts.{{ outcome.id }}, 0) as {{ outcome.id }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from labour_force
     cross join cells
@@ -55,7 +55,7 @@ long as (
         grid.county_code,
         grid.cell,
         cast(grid.{{ outcome.id }} as double) as numerator,
-        cast(grid.labour_force as double) as denominator,
+        cast(grid.labour_force as double) as denominator
     from grid
     {% if outcome.new_only %}
     where grid.month between (select min(month) from flagged where is_countable_month)

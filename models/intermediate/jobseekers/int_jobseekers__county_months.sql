@@ -12,7 +12,7 @@ labour_force as (
 countable as (
     select
         min(month) filter (where is_countable_month) as first_countable_month,
-        max(month) filter (where is_dagpenger_window_complete) as last_countable_month,
+        max(month) filter (where is_dagpenger_window_complete) as last_countable_month
     from flagged
 ),
 
@@ -21,7 +21,7 @@ counts as (
         county_code,
         month,
         {% for outcome in outcomes %}
-        count(*) filter (where {{ outcome.condition }}) as {{ outcome.id }},
+        count(*) filter (where {{ outcome.condition }}) as {{ outcome.id }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from flagged
     group by county_code, month
@@ -33,7 +33,7 @@ grid as (
         labour_force.month,
         labour_force.labour_force,
         {% for outcome in outcomes %}
-        coalesce(counts.{{ outcome.id }}, 0) as {{ outcome.id }},
+        coalesce(counts.{{ outcome.id }}, 0) as {{ outcome.id }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from labour_force
     left join counts
@@ -48,7 +48,7 @@ long as (
         grid.month as period_start,
         grid.county_code,
         cast(grid.{{ outcome.id }} as double) as numerator,
-        cast(grid.labour_force as double) as denominator,
+        cast(grid.labour_force as double) as denominator
     from grid
     {% if outcome.new_only %}
     cross join countable
