@@ -8,6 +8,22 @@
     ('aap_inflow_other_18_29', "not from_sickness_benefit and age_group = '18-29'", 'population_18_29'),
     ('aap_inflow_other_30_66', "not from_sickness_benefit and age_group = '30-66'", 'population_30_66'),
 ] %}
+{# The outcomes counted on the county-month grid: (outcome_id, numerator, denominator, the grid flag of the months it has). #}
+{% set grid_outcomes = [
+    ('sickness_benefit_exhaustion', 'exhausted', 'population_18_66', 'in_exhaustion_range'),
+    ('aap_share_two_months_after_exhaustion', 'on_aap_two_months_after', 'exhausted_kept', 'in_share_range'),
+] %}
+{% for outcome_id, _, denominator in inflow_splits %}
+    {% do grid_outcomes.append((outcome_id, outcome_id, denominator, 'in_inflow_range')) %}
+{% endfor %}
+{% do grid_outcomes.append(('aap_applications', 'received', 'population_18_66', 'in_received_range')) %}
+{% do grid_outcomes.append(('aap_rejection_pct', 'rejected', 'decided', 'in_decision_range')) %}
+{% set numerators, denominators, ranges = [], [], [] %}
+{% for outcome_id, numerator, denominator, months in grid_outcomes %}
+    {% do numerators.append((outcome_id, 'grid.' ~ numerator)) %}
+    {% do denominators.append((outcome_id, 'grid.' ~ denominator)) %}
+    {% do ranges.append((outcome_id, 'grid.' ~ months)) %}
+{% endfor %}
 
 with population as (
     select * from {{ ref('int_population__county_years') }}
@@ -119,61 +135,20 @@ grid as (
     left join application_counts using (county_code, period_start)
 ),
 
+grid_outcome_ids as (
+    {{ outcome_id_rows(grid_outcomes | map(attribute=0) | list) }}
+),
+
 long as (
     select
-        'sickness_benefit_exhaustion' as outcome_id,
-        period_start,
-        county_code,
-        cast(exhausted as double) as numerator,
-        cast(population_18_66 as double) as denominator
+        grid_outcome_ids.outcome_id,
+        grid.period_start,
+        grid.county_code,
+        cast({{ by_outcome('grid_outcome_ids.outcome_id', numerators) }} as double) as numerator,
+        cast({{ by_outcome('grid_outcome_ids.outcome_id', denominators) }} as double) as denominator
     from grid
-    where in_exhaustion_range
-
-    union all
-
-    select
-        'aap_share_two_months_after_exhaustion' as outcome_id,
-        period_start,
-        county_code,
-        cast(on_aap_two_months_after as double) as numerator,
-        cast(exhausted_kept as double) as denominator
-    from grid
-    where in_share_range
-
-    {% for outcome_id, _, denominator in inflow_splits %}
-    union all
-
-    select
-        '{{ outcome_id }}' as outcome_id,
-        period_start,
-        county_code,
-        cast({{ outcome_id }} as double) as numerator,
-        cast({{ denominator }} as double) as denominator
-    from grid
-    where in_inflow_range
-    {% endfor %}
-
-    union all
-
-    select
-        'aap_applications' as outcome_id,
-        period_start,
-        county_code,
-        cast(received as double) as numerator,
-        cast(population_18_66 as double) as denominator
-    from grid
-    where in_received_range
-
-    union all
-
-    select
-        'aap_rejection_pct' as outcome_id,
-        period_start,
-        county_code,
-        cast(rejected as double) as numerator,
-        cast(decided as double) as denominator
-    from grid
-    where in_decision_range
+    cross join grid_outcome_ids
+    where {{ by_outcome('grid_outcome_ids.outcome_id', ranges) }}
 
     union all
 
