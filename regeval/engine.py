@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,34 @@ def copy_tables(
         connection.close()
         session.stop()
     return counts
+
+
+def _target_path(dbt_args: list[str]) -> Path:
+    """The --target-path of dbt arguments (dbt's default: target/ in the project)."""
+    if "--target-path" in dbt_args:
+        return Path(dbt_args[dbt_args.index("--target-path") + 1])
+    return PROJECT_DIR / "target"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m regeval.engine DB_FILE DBT_ARGS...`: dbt on Spark, then its seeds and marts into DB_FILE.
+
+    dbt runs in this process, so the copy reuses dbt's Spark session (no second start of
+    Spark), which is made here first from the same profile entries, with Spark's own log
+    quiet below errors.
+    """
+    from dbt.cli.main import dbtRunner
+
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    db_file, dbt_args = Path(arguments[0]), arguments[1:]
+    spark_session()
+    result = dbtRunner().invoke(dbt_args)
+    if not result.success:
+        return 2 if result.exception is not None else 1
+    tables = analyst_tables(_target_path(dbt_args) / "manifest.json")
+    copy_tables(tables, db_file, progress=print)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -120,7 +120,9 @@ def build_on_spark(config: RunConfig, db_file: Path, target: Path) -> None:
     """dbt build on the profile's spark target, then its seeds and marts copied into db_file."""
     environment = engines.spark_environment()
     warehouse = environment[engines.WAREHOUSE_VARIABLE]
-    with step(f"dbt build on Spark (warehouse {warehouse})"):
+    with step(
+        f"dbt build on Spark (warehouse {warehouse}), then its seeds and marts into {db_file.name}"
+    ):
         run_dbt(
             ["build"],
             db_path=db_file,
@@ -128,10 +130,8 @@ def build_on_spark(config: RunConfig, db_file: Path, target: Path) -> None:
             target_dir=target,
             target="spark",
             environment=environment,
+            copy_into=db_file,
         )
-    with step(f"read the seeds and marts from Spark into {db_file.name}"):
-        tables = engines.analyst_tables(target / "manifest.json")
-        engines.copy_tables(tables, db_file, environment=environment)
 
 
 def run(config: RunConfig) -> Path:

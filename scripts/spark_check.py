@@ -52,7 +52,7 @@ def main() -> int:
                 quiet=True,
             )
             timed(
-                "dbt build on Spark (local)",
+                "dbt build on Spark (local), seeds and marts read",
                 run_dbt,
                 ["build"],
                 db_path=spark_file,
@@ -61,18 +61,12 @@ def main() -> int:
                 quiet=True,
                 target="spark",
                 environment=environment,
+                copy_into=spark_file,
             )
         except DbtError as error:
             print(error)
             return 1
         tables = engine.analyst_tables(work / "target-spark" / "manifest.json")
-        timed(
-            f"read {len(tables)} seeds and marts from Spark",
-            engine.copy_tables,
-            tables,
-            spark_file,
-            environment=environment,
-        )
         problems = timed(
             "compare with DuckDB's", compare_databases, duckdb_file, spark_file, tables
         )

@@ -86,16 +86,12 @@ def test_analyst_tables_are_seeds_and_marts(tmp_path: Path) -> None:
 def test_spark_run_builds_on_spark_then_reads_into_duckdb(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """With the spark engine, dbt runs on the spark target and the seeds and marts are copied into the run's file."""
+    """With the spark engine, dbt runs on the spark target and copies the seeds and marts into the run's file."""
     calls = []
     monkeypatch.setattr(
-        pipeline, "run_dbt", lambda args, **kwargs: calls.append(("dbt", args, kwargs["target"]))
-    )
-    monkeypatch.setattr(engine, "analyst_tables", lambda manifest: ["county_panel"])
-    monkeypatch.setattr(
-        engine,
-        "copy_tables",
-        lambda tables, db, environment: calls.append(("copy", tables, db)),
+        pipeline,
+        "run_dbt",
+        lambda args, **kwargs: calls.append((args, kwargs["target"], kwargs["copy_into"])),
     )
     config = pipeline.RunConfig(
         data_dir=tmp_path,
@@ -106,10 +102,13 @@ def test_spark_run_builds_on_spark_then_reads_into_duckdb(
         engine="spark",
     )
     pipeline.build(config, tmp_path / "x.duckdb.building")
-    assert calls == [
-        ("dbt", ["build"], "spark"),
-        ("copy", ["county_panel"], tmp_path / "x.duckdb.building"),
-    ]
+    assert calls == [(["build"], "spark", tmp_path / "x.duckdb.building")]
+
+
+def test_spark_copy_reads_the_target_path() -> None:
+    """The copy after dbt finds the manifest where dbt was told to write it."""
+    assert engine._target_path(["build", "--target-path", "/tmp/t"]) == Path("/tmp/t")
+    assert engine._target_path(["build"]).name == "target"
 
 
 def database(path: Path, rows: str) -> Path:
