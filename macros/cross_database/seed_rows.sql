@@ -28,12 +28,16 @@
     {{ return(statements[0]) }}
 {% endmacro %}
 
-{# A seed value as a Spark SQL literal of the column's type: NULL for an empty cell, else the quoted text cast to the type. #}
+{# A seed value as a Spark SQL literal of the column's type: NULL for an empty cell, else the quoted text (cast to the type unless a string). #}
 {% macro seed_literal(value, data_type) %}
     {%- if value is none -%}
         cast(null as {{ data_type }})
     {%- else -%}
         {%- set text = (value | string) | replace('\\', '\\\\') | replace("'", "\\'") -%}
-        cast('{{ text }}' as {{ data_type }})
+        {%- if data_type | lower == 'string' -%}
+            '{{ text }}'
+        {%- else -%}
+            cast('{{ text }}' as {{ data_type }})
+        {%- endif -%}
     {%- endif -%}
 {% endmacro %}
