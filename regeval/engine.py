@@ -36,9 +36,9 @@ def engine() -> str:
     return name
 
 
-def spark_warehouse() -> Path | str:
+def spark_warehouse(environment: dict[str, str] | None = None) -> Path | str:
     """The Spark warehouse (REGEVAL_SPARK_WAREHOUSE; default spark-warehouse/ in the project)."""
-    value = os.environ.get(WAREHOUSE_VARIABLE, "").strip()
+    value = (os.environ if environment is None else environment).get(WAREHOUSE_VARIABLE, "").strip()
     if not value:
         return PROJECT_DIR / "spark-warehouse"
     return value if "://" in value else Path(value).resolve()
@@ -47,7 +47,7 @@ def spark_warehouse() -> Path | str:
 def spark_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for dbt's spark target and the reader: base with the warehouse made absolute."""
     environment = dict(os.environ if base is None else base)
-    environment[WAREHOUSE_VARIABLE] = str(spark_warehouse())
+    environment[WAREHOUSE_VARIABLE] = str(spark_warehouse(environment))
     return environment
 
 

@@ -56,6 +56,8 @@ def test_spark_environment_makes_the_warehouse_absolute(
     assert engine.spark_environment()[engine.WAREHOUSE_VARIABLE] == "s3a://bucket/wh"
     monkeypatch.delenv(engine.WAREHOUSE_VARIABLE)
     assert engine.spark_environment()[engine.WAREHOUSE_VARIABLE].endswith("spark-warehouse")
+    chosen = {engine.WAREHOUSE_VARIABLE: str(tmp_path / "check")}
+    assert engine.spark_environment(chosen)[engine.WAREHOUSE_VARIABLE] == str(tmp_path / "check")
 
 
 def test_analyst_tables_are_seeds_and_marts(tmp_path: Path) -> None:
