@@ -1,11 +1,12 @@
 """Which engine dbt builds on (REGEVAL_ENGINE), and the one reader that brings Spark-built tables into DuckDB.
 
 DuckDB is the default: dbt builds straight into the DuckDB file. With REGEVAL_ENGINE=spark, dbt
-builds the seeds, staging, intermediate and marts on Spark (the `spark` target of profiles.yml);
-then `copy_tables` reads the tables analysts query (the seeds and the marts) from Spark into the
-DuckDB file, where estimation, publication and the report read them as they do after a DuckDB
-build. The Spark session here is configured from the same profile entries as dbt's, so it sees
-the same master, warehouse and metastore.
+builds the seeds, staging, intermediate and marts on Spark (the `spark` target of profiles.yml)
+inside `python -m regeval.engine`, which then, through `copy_tables` and dbt's own Spark session,
+reads the tables analysts query (the seeds and the marts) into the DuckDB file, where estimation,
+publication and the report read them as they do after a DuckDB build. A session made here is
+configured from the same profile entries as dbt's, so it sees the same master, warehouse and
+metastore.
 """
 
 from __future__ import annotations
