@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.spark-installed
+# REGEVAL_ENGINE=spark builds the dbt layers on Spark (installs the spark extra and Java first).
+REGEVAL_ENGINE ?= duckdb
 
-.PHONY: setup run test bench lint dbt-build clean validate-inference
+.PHONY: setup spark-setup java run test spark-check bench lint dbt-build clean validate-inference
 
 setup: $(STAMP)
 
@@ -14,7 +17,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: setup
+# The Spark engine: the `spark` extra (dbt-spark, pyspark) in the same venv, and Java 17.
+spark-setup: setup java $(SPARK_STAMP)
+
+$(SPARK_STAMP): pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		command -v apt-get >/dev/null 2>&1 \
+		&& echo "installing Java 17 for Spark" \
+		&& apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	} || { echo "Spark needs Java 17: install openjdk-17-jre-headless"; exit 1; }
+
+run: setup $(if $(filter spark,$(REGEVAL_ENGINE)),spark-setup)
 	$(BIN)/regeval run
 
 test: setup
@@ -23,11 +41,15 @@ test: setup
 validate-inference: setup
 	$(BIN)/regeval simulate
 
-bench: setup
+spark-check: spark-setup
+	$(BIN)/python scripts/spark_check.py
+
+bench: spark-setup
 	$(BIN)/python scripts/bench.py
 
 lint: setup
 	$(BIN)/ruff check regeval tests/python scripts
+	$(BIN)/python scripts/lint_sql.py
 
 clean:
-	rm -rf target logs reports publish data/synthetic regeval.duckdb
+	rm -rf target logs reports publish data/synthetic regeval.duckdb spark-warehouse

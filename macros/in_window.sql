@@ -5,7 +5,7 @@
         and (
             coalesce({{ calendar_months }}, '') = ''
             or '|' || {{ calendar_months }} || '|'
-                like '%|' || cast(extract(month from {{ period }}) as varchar) || '|%'
+                like '%|' || cast(extract(month from {{ period }}) as string) || '|%'
         )
     )
 {% endmacro %}

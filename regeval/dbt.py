@@ -22,20 +22,36 @@ def run_dbt(
     target_dir: Path | None = None,
     quiet: bool = False,
     project_dir: Path = PROJECT_DIR,
+    target: str | None = None,
+    environment: dict[str, str] | None = None,
+    copy_into: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `dbt ARGS` in the project with REGEVAL_DB and REGEVAL_DATA set; raise DbtError on failure."""
-    env = dict(os.environ)
+    """Run `dbt ARGS` in the project with REGEVAL_DB and REGEVAL_DATA set; raise DbtError on failure.
+
+    target chooses a profiles.yml output (default: the profile's, DuckDB); environment replaces
+    os.environ as the base of the variables dbt sees. copy_into (Spark targets): dbt runs in a
+    Python process that then copies the seeds and marts into that DuckDB file from the same
+    Spark session (regeval.engine).
+    """
+    env = dict(os.environ if environment is None else environment)
     env["REGEVAL_DB"] = str(db_path)
     env["REGEVAL_DATA"] = str(data_dir)
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    program = (
+        [str(Path(sys.executable).with_name("dbt"))]
+        if copy_into is None
+        else [sys.executable, "-m", "regeval.engine", str(copy_into)]
+    )
     command = [
-        str(Path(sys.executable).with_name("dbt")),
+        *program,
         *args,
         "--project-dir",
         str(project_dir),
         "--profiles-dir",
         str(project_dir),
     ]
+    if target is not None:
+        command += ["--target", target]
     if target_dir is not None:
         command += ["--target-path", str(target_dir)]
         env["DBT_LOG_PATH"] = str(target_dir / "logs")

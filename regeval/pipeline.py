@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from regeval import engine as engines
 from regeval import paths
 from regeval.dbt import DbtError, run_dbt
 from regeval.identifiers import check_seed_identifiers
@@ -44,6 +45,7 @@ class RunConfig:
     generate_if_missing: bool
     scale: float = 1.0
     seed: int = 2015
+    engine: str = "duckdb"
 
     @classmethod
     def from_env(cls) -> RunConfig:
@@ -56,6 +58,7 @@ class RunConfig:
             generate_if_missing=not os.environ.get("REGEVAL_DATA", "").strip(),
             scale=float(os.environ.get("REGEVAL_SCALE", "1.0")),
             seed=int(os.environ.get("REGEVAL_SEED", "2015")),
+            engine=engines.engine(),
         )
 
 
@@ -169,14 +172,39 @@ def dbt_target(db_path: Path) -> Path:
 
 
 def build(config: RunConfig, db_file: Path) -> None:
-    """dbt build (seeds, contract tests, models, tests) into db_file; bad input is explained row by row."""
+    """dbt build (seeds, contract tests, models, tests) into db_file; bad input is explained row by row.
+
+    On Spark (config.engine), dbt builds in the Spark warehouse and the seeds and marts are then
+    read into db_file, so that every later step reads the same tables from DuckDB.
+    """
     target = dbt_target(config.db_path)
+    if config.engine == "spark":
+        build_on_spark(config, db_file, target)
+        return
     with step(f"dbt build into {db_file.name}"):
         try:
             run_dbt(["build"], db_path=db_file, data_dir=config.data_dir, target_dir=target)
         except DbtError:
             raise_for_failed_build(target, db_file)
             raise
+
+
+def build_on_spark(config: RunConfig, db_file: Path, target: Path) -> None:
+    """dbt build on the profile's spark target, then its seeds and marts copied into db_file."""
+    environment = engines.spark_environment()
+    warehouse = environment[engines.WAREHOUSE_VARIABLE]
+    with step(
+        f"dbt build on Spark (warehouse {warehouse}), then its seeds and marts into {db_file.name}"
+    ):
+        run_dbt(
+            ["build"],
+            db_path=db_file,
+            data_dir=config.data_dir,
+            target_dir=target,
+            target="spark",
+            environment=environment,
+            copy_into=db_file,
+        )
 
 
 def run(config: RunConfig) -> Path:

@@ -118,14 +118,24 @@ class BadInputError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+# The contract writes the portable SQL type names; the checks here compare DuckDB's names.
+DUCKDB_TYPE_NAMES = {"STRING": "VARCHAR", "INT": "INTEGER"}
+
+
 def contract(sources_yaml: Path = SOURCES_YAML) -> dict[str, list[tuple[str, str]]]:
-    """The register tables with their (column, data type) pairs in contract order, from the source YAML."""
+    """The register tables with their (column, DuckDB data type) pairs in contract order, from the source YAML."""
     document = yaml.safe_load(sources_yaml.read_text())
     source = next(s for s in document["sources"] if s["name"] == SOURCE_NAME)
     return {
-        table["name"]: [(c["name"], str(c["data_type"]).upper()) for c in table["columns"]]
+        table["name"]: [(c["name"], _duckdb_type(c["data_type"])) for c in table["columns"]]
         for table in source["tables"]
     }
+
+
+def _duckdb_type(data_type: object) -> str:
+    """DuckDB's name of a contract data type (string is VARCHAR)."""
+    name = str(data_type).upper()
+    return DUCKDB_TYPE_NAMES.get(name, name)
 
 
 def key_columns(sources_yaml: Path = SOURCES_YAML) -> dict[str, list[str]]:

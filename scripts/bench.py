@@ -1,7 +1,12 @@
-"""Benchmark: times of the main steps at a chosen scale, and the new-job-seeker rule as a window against a self anti-join.
+"""Benchmark: times of the main steps at a chosen scale, the new-job-seeker rule as a window against a self anti-join, and dbt build on DuckDB beside Spark.
 
 Run with `make bench` (REGEVAL_BENCH_SCALE, default 1.0 = Norway's size). The figures are
 printed, not asserted: this machine is noisy, so compare the ratios measured in one run.
+The engine section (REGEVAL_BENCH_ENGINE_SCALES, default 0.1,0.5; empty to skip) builds a
+register of each scale with `dbt build` on DuckDB and on local Spark and prints both times,
+their ratio, and how each grows from the first scale to the last. The one-pass outcome
+unpivot (what the portable SQL changed in DuckDB's plans) is timed against the union of one
+select per outcome it replaced, on DuckDB, so that DuckDB's own speed is seen as a ratio.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 import regeval
-from regeval.dbt import run_dbt
+from regeval import engine
+from regeval.dbt import DbtError, run_dbt
 from regeval.generate import generate_register
 from regeval.validate import validate
 
@@ -80,6 +86,101 @@ def evaluate_panel_40x30() -> pd.DataFrame:
     return frame
 
 
+def union_per_outcome(compiled: str, outcome_ids: list[str]) -> str:
+    """The compiled job-seeker county model with its one-pass unpivot replaced by one select per outcome."""
+    head = compiled[: compiled.rindex("select * from long")].rstrip()
+    branches = "\n    union all\n".join(
+        f"""
+    select '{outcome_id}' as outcome_id, grid.month as period_start, grid.county_code,
+        cast(grid.{
+            outcome_id
+        } as double) as numerator, cast(grid.labour_force as double) as denominator
+    from grid
+    {
+            "cross join countable where grid.month between countable.first_countable_month"
+            " and countable.last_countable_month"
+            if outcome_id.startswith("new_")
+            else ""
+        }"""
+        for outcome_id in outcome_ids
+    )
+    return f"{head},\nunioned as ({branches}\n)\nselect * from unioned"
+
+
+def time_unpivot(db: Path, target: Path, results: list[tuple[str, float]]) -> None:
+    """The job-seeker county model's one-pass unpivot against a union per outcome, on DuckDB."""
+    compiled = (
+        target / "compiled/regeval/models/intermediate/jobseekers/int_jobseekers__county_months.sql"
+    ).read_text()
+    with duckdb.connect(str(db), read_only=True) as con:
+        outcome_ids = [
+            row[0]
+            for row in con.execute(
+                "select distinct outcome_id from int_jobseekers__county_months order by 1"
+            ).fetchall()
+        ]
+        check = "select count(*), sum(numerator), sum(denominator) from ({sql})"
+        one_pass = timed(
+            "job-seeker outcomes unpivoted in one pass (the model)",
+            results,
+            lambda: con.execute(check.format(sql=compiled)).fetchone(),
+        )
+        union = timed(
+            "job-seeker outcomes as a union per outcome (before)",
+            results,
+            lambda: con.execute(
+                check.format(sql=union_per_outcome(compiled, outcome_ids))
+            ).fetchone(),
+        )
+    seconds = dict(results)
+    ratio = (
+        seconds["job-seeker outcomes unpivoted in one pass (the model)"]
+        / seconds["job-seeker outcomes as a union per outcome (before)"]
+    )
+    same = "same rows" if one_pass == union else f"DIFFERENT rows: {one_pass} against {union}"
+    print(f"one-pass / union-per-outcome time ratio on DuckDB: {ratio:.2f} ({same})")
+
+
+def engine_builds(scales: list[float], work: Path) -> None:
+    """dbt build on DuckDB and on local Spark at each scale: times, ratio and growth."""
+    rows = []
+    for scale in scales:
+        data = work / f"register-{scale}"
+        generate_register(data, scale, 2015)
+        times = {}
+        for name in ("duckdb", "spark"):
+            environment = dict(os.environ)
+            environment[engine.WAREHOUSE_VARIABLE] = str(work / f"warehouse-{scale}")
+            started = time.perf_counter()
+            try:
+                run_dbt(
+                    ["build"],
+                    db_path=work / f"engines-{scale}.duckdb",
+                    data_dir=data,
+                    target_dir=work / f"target-{name}-{scale}",
+                    quiet=True,
+                    target=engine.DBT_TARGETS[name],
+                    environment=engine.spark_environment(environment),
+                )
+            except DbtError as error:
+                print(f"dbt build on {name} at scale {scale} failed: {error}", file=sys.stderr)
+                times[name] = float("nan")
+                continue
+            times[name] = time.perf_counter() - started
+        rows.append((scale, times["duckdb"], times["spark"]))
+        print(
+            f"dbt build at scale {scale:<5}  DuckDB {times['duckdb']:7.1f} s   "
+            f"Spark (local) {times['spark']:7.1f} s   Spark / DuckDB {times['spark'] / times['duckdb']:5.1f}",
+            flush=True,
+        )
+    if len(rows) > 1:
+        (first, duck_first, spark_first), (last, duck_last, spark_last) = rows[0], rows[-1]
+        print(
+            f"growth from scale {first} to {last} (x{last / first:g} data): "
+            f"DuckDB x{duck_last / duck_first:.2f}, Spark x{spark_last / spark_first:.2f}"
+        )
+
+
 def main() -> int:
     """Run the benchmark and print a table of timings and ratios."""
     scale = float(os.environ.get("REGEVAL_BENCH_SCALE", "1.0"))
@@ -109,6 +210,7 @@ def main() -> int:
             quiet=True,
         )
         print_model_times(work / "target" / "run_results.json")
+        time_unpivot(db, work / "target", results)
         from regeval.estimate import run_estimation
 
         timed(
@@ -168,6 +270,11 @@ def main() -> int:
     print(
         f"anti-join / window time ratio: {ratio:.1f} (same count of new job seekers: {window[0]:,})"
     )
+    engine_scales = os.environ.get("REGEVAL_BENCH_ENGINE_SCALES", "0.1,0.5")
+    scales = [float(value) for value in engine_scales.split(",") if value.strip()]
+    if scales:
+        with tempfile.TemporaryDirectory(prefix="regeval-bench-engines-") as tmp:
+            engine_builds(scales, Path(tmp))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: this process {peak:,.0f} MiB, largest child (dbt) {children:,.0f} MiB")

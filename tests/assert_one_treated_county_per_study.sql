@@ -2,7 +2,7 @@
 select
     studies.study_id,
     count(*) filter (where units.role = 'treated') as n_treated,
-    count(*) filter (where units.role = 'control') as n_control,
+    count(*) filter (where units.role = 'control') as n_control
 from {{ ref('studies') }} as studies
 left join {{ ref('study_units') }} as units using (study_id)
 group by studies.study_id

@@ -18,7 +18,7 @@ families as (
         max(rows_read) as rows_read_max,
         min(rows_used) as rows_used,
         max(rows_used) as rows_used_max,
-        sum(rows_left_out) as rows_left_out,
+        sum(rows_left_out) as rows_left_out
     from accounting
     group by source_table, outcome_family
 ),
@@ -27,7 +27,7 @@ unbalanced as (
     select
         source_table,
         outcome_family,
-        'rows_read <> rows_used + rows_left_out' as problem,
+        'rows_read <> rows_used + rows_left_out' as problem
     from families
     where rows_read <> rows_used + rows_left_out
         or rows_read <> rows_read_max
@@ -39,15 +39,15 @@ register_tables as (
     select '{{ table }}' as source_table
     {% if not loop.last %}union all{% endif %}
     {% else %}
-    select cast(null as varchar) as source_table where false
+    select cast(null as string) as source_table where false
     {% endfor %}
 ),
 
 missing as (
     select
         register_tables.source_table,
-        cast(null as varchar) as outcome_family,
-        'register table not accounted for' as problem,
+        cast(null as string) as outcome_family,
+        'register table not accounted for' as problem
     from register_tables
     anti join families
         on families.source_table = register_tables.source_table

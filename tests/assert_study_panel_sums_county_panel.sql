@@ -7,7 +7,7 @@ with summed as (
         role as grp,
         sum(numerator) as numerator,
         sum(denominator) as denominator,
-        count(*) as n_counties,
+        count(*) as n_counties
     from {{ ref('county_panel') }}
     where role in ('treated', 'control')
     group by all

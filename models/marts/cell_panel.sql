@@ -24,7 +24,7 @@ panel as (
         study_counties.role,
         cells.cell,
         cells.numerator,
-        cells.denominator,
+        cells.denominator
     from study_outcomes
     inner join cells
         on cells.outcome_id = study_outcomes.outcome_id

@@ -23,7 +23,7 @@ panel as (
         series.numerator,
         series.denominator,
         series.rate_scale * series.numerator / nullif(series.denominator, 0) as rate,
-        series.rate_scale,
+        series.rate_scale
     from study_outcomes
     inner join series
         on series.outcome_id = study_outcomes.outcome_id

@@ -13,7 +13,7 @@ periods as (
         outcome_id,
         period_start,
         any_value(rate) filter (where grp = 'treated') as treated_rate,
-        any_value(rate) filter (where grp = 'control') as control_rate,
+        any_value(rate) filter (where grp = 'control') as control_rate
     from study_panel
     group by study_id, outcome_id, period_start
     having count(rate) filter (where grp = 'treated') = 1
@@ -34,7 +34,7 @@ window_means as (
         {% set in_this_window = in_window('periods.period_start', 'windows.' ~ window ~ '_start', 'windows.' ~ window ~ '_end', 'windows.calendar_months') %}
         count(*) filter (where {{ in_this_window }}) as n_periods_{{ window }},
         avg(periods.treated_rate) filter (where {{ in_this_window }}) as treated_{{ window }},
-        avg(periods.control_rate) filter (where {{ in_this_window }}) as control_{{ window }},
+        avg(periods.control_rate) filter (where {{ in_this_window }}) as control_{{ window }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from windows
     inner join periods
@@ -59,7 +59,7 @@ effects as (
         treated_post,
         control_pre,
         control_post,
-        {{ pre_post_effects('treated_pre', 'treated_post', 'control_pre', 'control_post') }},
+        {{ pre_post_effects('treated_pre', 'treated_post', 'control_pre', 'control_post') }}
     from window_means
 )
 

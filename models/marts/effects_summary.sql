@@ -21,7 +21,7 @@ counts as (
     select
         effects.study_id,
         effects.outcome_id,
-        sum(county_panel.numerator) filter (where county_panel.role = 'treated') as count_treated_pre,
+        sum(county_panel.numerator) filter (where county_panel.role = 'treated') as count_treated_pre
     from effects
     inner join county_panel
         on county_panel.study_id = effects.study_id
@@ -34,7 +34,7 @@ national_counts as (
     select
         effects.study_id,
         effects.outcome_id,
-        sum(series.numerator) as count_national_pre,
+        sum(series.numerator) as count_national_pre
     from effects
     inner join series
         on series.outcome_id = effects.outcome_id
@@ -51,7 +51,7 @@ persons as (
         counts.count_treated_pre,
         national_counts.count_national_pre,
         effects.effect_pct / 100.0 * counts.count_treated_pre as persons_treated,
-        effects.effect_pct / 100.0 * national_counts.count_national_pre as persons_national,
+        effects.effect_pct / 100.0 * national_counts.count_national_pre as persons_national
     from effects
     inner join outcomes using (outcome_id)
     inner join counts using (study_id, outcome_id)
@@ -68,7 +68,7 @@ shares as (
         persons.count_national_pre,
         persons.persons_treated,
         persons.persons_national,
-        100.0 * persons.persons_treated / nullif(totals.persons_treated, 0) as share_of_total_pct,
+        100.0 * persons.persons_treated / nullif(totals.persons_treated, 0) as share_of_total_pct
     from persons
     inner join persons as totals
         on totals.study_id = persons.study_id

@@ -6,7 +6,7 @@ with series as (
         outcome_id,
         'month' as grain,
         period_start,
-        county_code,
+        county_code
     from {{ ref('int_outcomes__county_periods') }}
 ),
 
@@ -15,7 +15,7 @@ series_years as (
         outcome_id,
         'year' as grain,
         cast({{ dbt.date_trunc('year', 'period_start') }} as date) as period_start,
-        county_code,
+        county_code
     from series
 ),
 
@@ -29,7 +29,7 @@ county_panel_counties as (
     select distinct
         outcome_id,
         'county_panel' as panel,
-        county_code,
+        county_code
     from {{ ref('county_panel') }}
     where role in ('treated', 'control')
 ),
@@ -38,7 +38,7 @@ cell_panel_counties as (
     select distinct
         outcome_id,
         'cell_panel' as panel,
-        county_code,
+        county_code
     from {{ ref('cell_panel') }}
     where role in ('treated', 'control')
 ),
@@ -52,7 +52,7 @@ study_counties as (
 gap_counties as (
     select distinct
         windows.outcome_id,
-        exclusions.county_code,
+        exclusions.county_code
     from {{ ref('study_exclusions') }} as exclusions
     inner join {{ ref('study_outcome_windows') }} as windows
         on windows.study_id = exclusions.study_id
@@ -70,7 +70,7 @@ jobseeker_groups as (
         is_new,
         duration_weeks >= 26 as in_duration_group,
         {{ age_group('age', 'three') }} is null as is_outside_cell_ages,
-        count(*) as n_rows,
+        count(*) as n_rows
     from {{ ref('int_jobseeker_months_flagged') }}
     group by all
 ),
@@ -79,7 +79,7 @@ labour_force_groups as (
     select
         county_code,
         month as period_start,
-        count(*) as n_rows,
+        count(*) as n_rows
     from {{ ref('stg_register__labour_force_months') }}
     group by all
 ),
@@ -88,7 +88,7 @@ population_groups as (
     select
         county_code,
         make_date(year, 1, 1) as period_start,
-        count(*) as n_rows,
+        count(*) as n_rows
     from {{ ref('stg_register__population_years') }}
     group by all
 ),
@@ -98,7 +98,7 @@ exhaustion_groups as (
         county_code,
         exhaustion_month as period_start,
         is_transferred_person,
-        count(*) as n_rows,
+        count(*) as n_rows
     from {{ ref('int_sickness_benefit_exhaustions_flagged') }}
     group by all
 ),
@@ -110,7 +110,7 @@ aap_month_groups as (
         transferred.person_id is not null as is_transferred_person,
         new_recipients.person_id is not null as is_new_recipient,
         new_recipients.age_group is null as is_outside_age_groups,
-        count(*) as n_rows,
+        count(*) as n_rows
     from {{ ref('stg_register__aap_months') }} as aap_months
     left join transferred
         on transferred.person_id = aap_months.person_id
@@ -127,7 +127,7 @@ application_groups as (
         applications.decision_month,
         applications.decision = 'pending' as is_pending,
         transferred.person_id is not null as is_transferred_person,
-        count(*) as n_rows,
+        count(*) as n_rows
     from {{ ref('stg_register__aap_applications') }} as applications
     left join transferred
         on transferred.person_id = applications.person_id
@@ -138,7 +138,7 @@ sick_leave_groups as (
     select
         county_code,
         quarter_start as period_start,
-        count(*) as n_rows,
+        count(*) as n_rows
     from {{ ref('stg_register__sick_leave_quarters') }}
     group by all
 ),
@@ -152,10 +152,10 @@ family_rows as (
         'month' as grain,
         county_code,
         period_start,
-        cast(null as varchar) as early_reason,
+        cast(null as string) as early_reason,
         'month outside the job-seeker series' as period_reason,
-        cast(null as varchar) as late_reason,
-        n_rows,
+        cast(null as string) as late_reason,
+        n_rows
     from jobseeker_groups
 
     union all
@@ -171,7 +171,7 @@ family_rows as (
         null,
         'month outside the job-seeker series',
         case when not in_duration_group then 'job seeker for under 26 weeks (in no duration group)' end,
-        n_rows,
+        n_rows
     from jobseeker_groups
 
     union all
@@ -187,7 +187,7 @@ family_rows as (
         null,
         'month outside the countable months (from the third month of data to three months before the last)',
         case when not is_new then 'not a new job seeker (registered at one of the two updates before)' end,
-        n_rows,
+        n_rows
     from jobseeker_groups
 
     union all
@@ -203,7 +203,7 @@ family_rows as (
         null,
         'month outside the job-seeker series',
         case when is_outside_cell_ages then 'age outside 18-66 (no composition cell)' end,
-        n_rows,
+        n_rows
     from jobseeker_groups
 
     union all
@@ -219,7 +219,7 @@ family_rows as (
         null,
         'month outside the job-seeker series',
         null,
-        n_rows,
+        n_rows
     from labour_force_groups
 
     union all
@@ -235,7 +235,7 @@ family_rows as (
         null,
         'month outside the countable months (from the third month of data to three months before the last)',
         null,
-        n_rows,
+        n_rows
     from labour_force_groups
 
     {% for family, outcome_id in [
@@ -257,7 +257,7 @@ family_rows as (
         null,
         'year outside the periods of the outcome',
         null,
-        n_rows,
+        n_rows
     from population_groups
     {% endfor %}
 
@@ -274,7 +274,7 @@ family_rows as (
         null,
         'month outside the exhaustion series',
         null,
-        n_rows,
+        n_rows
     from exhaustion_groups
 
     union all
@@ -290,7 +290,7 @@ family_rows as (
         case when is_transferred_person then '{{ transferred_reason }}' end,
         'exhaustion month whose t+2 is outside the AAP data',
         null,
-        n_rows,
+        n_rows
     from exhaustion_groups
 
     union all
@@ -306,7 +306,7 @@ family_rows as (
         case when is_transferred_person then '{{ transferred_reason }}' end,
         'first month of AAP data (no month before to tell a new recipient)',
         case when not is_new_recipient then 'not a new recipient (AAP the month before)' end,
-        n_rows,
+        n_rows
     from aap_month_groups
 
     union all
@@ -325,7 +325,7 @@ family_rows as (
             when not is_new_recipient then 'not a new recipient (AAP the month before)'
             when is_outside_age_groups then 'age outside 18-66 (in no age group)'
         end,
-        n_rows,
+        n_rows
     from aap_month_groups
 
     union all
@@ -341,7 +341,7 @@ family_rows as (
         case when is_transferred_person then '{{ transferred_reason }}' end,
         'received month outside the applications series',
         null,
-        n_rows,
+        n_rows
     from application_groups
 
     union all
@@ -360,7 +360,7 @@ family_rows as (
         end,
         'decision month outside the rejections series',
         null,
-        n_rows,
+        n_rows
     from application_groups
 
     union all
@@ -376,7 +376,7 @@ family_rows as (
         null,
         'no population_years rows for the county-year (no weight)',
         null,
-        n_rows,
+        n_rows
     from sick_leave_groups
 ),
 
@@ -392,7 +392,7 @@ classified as (
             when study_counties.county_code is not null then null
             when gap_counties.county_code is not null then 'county left out of the study by its gap policy'
             else 'county outside every study of the outcome'
-        end as reason,
+        end as reason
     from family_rows
     left join outcome_periods
         on outcome_periods.outcome_id = family_rows.outcome_id
@@ -412,7 +412,7 @@ used as (
     select
         source_table,
         outcome_family,
-        cast(coalesce(sum(n_rows) filter (where reason is null), 0) as bigint) as rows_used,
+        cast(coalesce(sum(n_rows) filter (where reason is null), 0) as bigint) as rows_used
     from classified
     group by source_table, outcome_family
 ),
@@ -422,7 +422,7 @@ left_out as (
         source_table,
         outcome_family,
         reason,
-        cast(sum(n_rows) as bigint) as rows_left_out,
+        cast(sum(n_rows) as bigint) as rows_left_out
     from classified
     where reason is not null
     group by source_table, outcome_family, reason
@@ -435,7 +435,7 @@ rows_read as (
     ] %}
     select
         '{{ table }}' as source_table,
-        cast(count(*) as bigint) as rows_read,
+        cast(count(*) as bigint) as rows_read
     from {{ ref('stg_register__' ~ table) }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -448,7 +448,7 @@ accounting as (
         rows_read.rows_read,
         used.rows_used,
         coalesce(left_out.rows_left_out, 0) as rows_left_out,
-        left_out.reason,
+        left_out.reason
     from used
     inner join rows_read
         on rows_read.source_table = used.source_table

@@ -21,7 +21,7 @@ study_counties as (
         counties.county_code,
         counties.county_name,
         coalesce(units.role, 'other') as role,
-        coalesce(exclusions.is_excluded, false) as is_excluded,
+        coalesce(exclusions.is_excluded, false) as is_excluded
     from studies
     cross join counties
     left join units

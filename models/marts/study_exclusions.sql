@@ -24,7 +24,7 @@ window_periods as (
     select distinct
         windows.study_id,
         windows.outcome_id,
-        periods.period_start,
+        periods.period_start
     from windows
     inner join (select distinct outcome_id, period_start from series) as periods
         on periods.outcome_id = windows.outcome_id
@@ -40,7 +40,7 @@ missing as (
         window_periods.outcome_id,
         window_periods.period_start,
         units.county_code,
-        units.role,
+        units.role
     from window_periods
     inner join units
         on units.study_id = window_periods.study_id
@@ -55,10 +55,9 @@ summarised as (
         study_id,
         county_code,
         role,
-        string_agg(distinct outcome_id, ', ' order by outcome_id) as outcome_ids,
+        {{ string_agg_distinct('outcome_id') }} as outcome_ids,
         count(distinct period_start) as n_missing_periods,
-        string_agg(distinct strftime(period_start, '%Y-%m'), ', ' order by strftime(period_start, '%Y-%m'))
-            as missing_periods,
+        {{ string_agg_distinct(month_label('period_start')) }} as missing_periods
     from missing
     group by study_id, county_code, role
 ),
@@ -75,7 +74,7 @@ described as (
         'no figure for ' || summarised.n_missing_periods || ' period(s) inside the study windows ('
             || summarised.missing_periods || ')' as reason,
         studies.gap_policy,
-        studies.gap_policy = 'exclude_county' as is_excluded,
+        studies.gap_policy = 'exclude_county' as is_excluded
     from summarised
     inner join studies using (study_id)
     left join counties using (county_code)

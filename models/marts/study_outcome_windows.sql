@@ -15,7 +15,7 @@ windows as (
 study_outcomes as (
     select
         studies.study_id,
-        outcomes.outcome_id,
+        outcomes.outcome_id
     from studies
     inner join outcomes
         on outcomes.domain = studies.domain
@@ -35,7 +35,7 @@ candidates as (
         row_number() over (
             partition by study_outcomes.study_id, study_outcomes.outcome_id, windows.variant
             order by case when windows.outcome_id = '*' then 1 else 0 end
-        ) as preference,
+        ) as preference
     from study_outcomes
     inner join windows
         on windows.study_id = study_outcomes.study_id
@@ -51,7 +51,7 @@ resolved as (
         pre_end,
         post_start,
         post_end,
-        calendar_months,
+        calendar_months
     from candidates
     where preference = 1
 )

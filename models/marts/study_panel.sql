@@ -14,7 +14,7 @@ pooled as (
         sum(numerator) as numerator,
         sum(denominator) as denominator,
         {{ pooled_rate('numerator', 'denominator', 'any_value(rate_scale)') }} as rate,
-        count(*) as n_counties,
+        count(*) as n_counties
     from county_panel
     group by study_id, outcome_id, period_start, period_type, role
 )

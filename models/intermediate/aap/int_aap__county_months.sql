@@ -8,6 +8,22 @@
     ('aap_inflow_other_18_29', "not from_sickness_benefit and age_group = '18-29'", 'population_18_29'),
     ('aap_inflow_other_30_66', "not from_sickness_benefit and age_group = '30-66'", 'population_30_66'),
 ] %}
+{# The outcomes counted on the county-month grid: (outcome_id, numerator, denominator, the grid flag of the months it has). #}
+{% set grid_outcomes = [
+    ('sickness_benefit_exhaustion', 'exhausted', 'population_18_66', 'in_exhaustion_range'),
+    ('aap_share_two_months_after_exhaustion', 'on_aap_two_months_after', 'exhausted_kept', 'in_share_range'),
+] %}
+{% for outcome_id, _, denominator in inflow_splits %}
+    {% do grid_outcomes.append((outcome_id, outcome_id, denominator, 'in_inflow_range')) %}
+{% endfor %}
+{% do grid_outcomes.append(('aap_applications', 'received', 'population_18_66', 'in_received_range')) %}
+{% do grid_outcomes.append(('aap_rejection_pct', 'rejected', 'decided', 'in_decision_range')) %}
+{% set numerators, denominators, ranges = [], [], [] %}
+{% for outcome_id, numerator, denominator, months in grid_outcomes %}
+    {% do numerators.append((outcome_id, 'grid.' ~ numerator)) %}
+    {% do denominators.append((outcome_id, 'grid.' ~ denominator)) %}
+    {% do ranges.append((outcome_id, 'grid.' ~ months)) %}
+{% endfor %}
 
 with population as (
     select * from {{ ref('int_population__county_years') }}
@@ -42,7 +58,7 @@ bounds as (
         (select min(period_start) from application_counts where received > 0) as first_received_month,
         (select max(period_start) from application_counts where received > 0) as last_received_month,
         (select min(period_start) from application_counts where decided > 0) as first_decision_month,
-        (select max(period_start) from application_counts where decided > 0) as last_decision_month,
+        (select max(period_start) from application_counts where decided > 0) as last_decision_month
 ),
 
 months as (
@@ -59,7 +75,7 @@ county_months as (
         months.period_start,
         population.population_18_29,
         population.population_30_66,
-        population.population_18_66,
+        population.population_18_66
     from months
     inner join population
         on population.year = cast(extract(year from months.period_start) as integer)
@@ -71,7 +87,7 @@ exhaustion_counts as (
         exhaustion_month as period_start,
         count(*) as exhausted,
         count(*) filter (where not is_transferred_person) as exhausted_kept,
-        count(*) filter (where not is_transferred_person and on_aap_two_months_after) as on_aap_two_months_after,
+        count(*) filter (where not is_transferred_person and on_aap_two_months_after) as on_aap_two_months_after
     from exhaustions
     group by county_code, exhaustion_month
 ),
@@ -81,7 +97,7 @@ inflow_counts as (
         county_code,
         month as period_start,
         {% for outcome_id, condition, _ in inflow_splits %}
-        count(*) filter (where {{ condition }}) as {{ outcome_id }},
+        count(*) filter (where {{ condition }}) as {{ outcome_id }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from new_recipients
     group by county_code, month
@@ -111,7 +127,7 @@ grid as (
         county_months.period_start between bounds.first_received_month and bounds.last_received_month
             as in_received_range,
         county_months.period_start between bounds.first_decision_month and bounds.last_decision_month
-            as in_decision_range,
+            as in_decision_range
     from county_months
     cross join bounds
     left join exhaustion_counts using (county_code, period_start)
@@ -119,61 +135,20 @@ grid as (
     left join application_counts using (county_code, period_start)
 ),
 
+grid_outcome_ids as (
+    {{ outcome_id_rows(grid_outcomes | map(attribute=0) | list) }}
+),
+
 long as (
     select
-        'sickness_benefit_exhaustion' as outcome_id,
-        period_start,
-        county_code,
-        cast(exhausted as double) as numerator,
-        cast(population_18_66 as double) as denominator,
+        grid_outcome_ids.outcome_id,
+        grid.period_start,
+        grid.county_code,
+        cast({{ by_outcome('grid_outcome_ids.outcome_id', numerators) }} as double) as numerator,
+        cast({{ by_outcome('grid_outcome_ids.outcome_id', denominators) }} as double) as denominator
     from grid
-    where in_exhaustion_range
-
-    union all
-
-    select
-        'aap_share_two_months_after_exhaustion' as outcome_id,
-        period_start,
-        county_code,
-        cast(on_aap_two_months_after as double) as numerator,
-        cast(exhausted_kept as double) as denominator,
-    from grid
-    where in_share_range
-
-    {% for outcome_id, _, denominator in inflow_splits %}
-    union all
-
-    select
-        '{{ outcome_id }}' as outcome_id,
-        period_start,
-        county_code,
-        cast({{ outcome_id }} as double) as numerator,
-        cast({{ denominator }} as double) as denominator,
-    from grid
-    where in_inflow_range
-    {% endfor %}
-
-    union all
-
-    select
-        'aap_applications' as outcome_id,
-        period_start,
-        county_code,
-        cast(received as double) as numerator,
-        cast(population_18_66 as double) as denominator,
-    from grid
-    where in_received_range
-
-    union all
-
-    select
-        'aap_rejection_pct' as outcome_id,
-        period_start,
-        county_code,
-        cast(rejected as double) as numerator,
-        cast(decided as double) as denominator,
-    from grid
-    where in_decision_range
+    cross join grid_outcome_ids
+    where {{ by_outcome('grid_outcome_ids.outcome_id', ranges) }}
 
     union all
 
@@ -182,7 +157,7 @@ long as (
         sick_leave.quarter_start as period_start,
         sick_leave.county_code,
         sick_leave.sick_leave_pct * population.population_18_66 as numerator,
-        cast(population.population_18_66 as double) as denominator,
+        cast(population.population_18_66 as double) as denominator
     from sick_leave
     inner join population
         on population.county_code = sick_leave.county_code

@@ -10,7 +10,7 @@ received as (
     select
         county_code,
         received_month as period_start,
-        count(*) as received,
+        count(*) as received
     from applications
     group by county_code, received_month
 ),
@@ -20,7 +20,7 @@ decided as (
         county_code,
         decision_month as period_start,
         count(*) filter (where decision = 'rejected') as rejected,
-        count(*) filter (where decision in ('granted', 'rejected')) as decided,
+        count(*) filter (where decision in ('granted', 'rejected')) as decided
     from applications
     where decision_month is not null
     group by county_code, decision_month
@@ -32,7 +32,7 @@ counted as (
         period_start,
         coalesce(received.received, 0) as received,
         coalesce(decided.rejected, 0) as rejected,
-        coalesce(decided.decided, 0) as decided,
+        coalesce(decided.decided, 0) as decided
     from received
     full outer join decided using (county_code, period_start)
 )

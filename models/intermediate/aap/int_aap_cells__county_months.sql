@@ -7,7 +7,7 @@ exhaustions as (
     select
         county_code,
         exhaustion_month as period_start,
-        {{ age_group('cast(extract(year from exhaustion_month) as integer) - birth_year') }} as cell,
+        {{ age_group('cast(extract(year from exhaustion_month) as integer) - birth_year') }} as cell
     from {{ ref('stg_register__sickness_benefit_exhaustions') }}
 ),
 
@@ -16,7 +16,7 @@ new_recipients as (
         county_code,
         month as period_start,
         age_group as cell,
-        from_sickness_benefit,
+        from_sickness_benefit
     from {{ ref('int_aap_months_flagged_new') }}
 ),
 
@@ -54,7 +54,7 @@ grid as (
         series.county_code,
         population.age_group as cell,
         cast(coalesce(counts.n_events, 0) as double) as numerator,
-        cast(population.population as double) as denominator,
+        cast(population.population as double) as denominator
     from series
     inner join population
         on population.county_code = series.county_code

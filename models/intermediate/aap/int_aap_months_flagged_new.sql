@@ -26,7 +26,7 @@ kept as (
 with_previous as (
     select
         kept.*,
-        lag(month) over (partition by person_id order by month) as previous_month,
+        lag(month) over (partition by person_id order by month) as previous_month
     from kept
 ),
 
@@ -35,7 +35,7 @@ new_recipients as (
         with_previous.person_id,
         with_previous.month,
         with_previous.county_code,
-        cast(extract(year from with_previous.month) as integer) - with_previous.birth_year as age,
+        cast(extract(year from with_previous.month) as integer) - with_previous.birth_year as age
     from with_previous
     cross join data_start
     where with_previous.month >= {{ dbt.dateadd('month', 1, 'data_start.first_month') }}
@@ -55,7 +55,7 @@ flagged as (
             where exhaustions.person_id = new_recipients.person_id
                 and exhaustions.exhaustion_month
                     between {{ dbt.dateadd('month', -3, 'new_recipients.month') }} and new_recipients.month
-        ) as from_sickness_benefit,
+        ) as from_sickness_benefit
     from new_recipients
 )
 

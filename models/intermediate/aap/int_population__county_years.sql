@@ -9,7 +9,7 @@ pivoted as (
         year,
         sum(population) filter (where age_group = '18-29') as population_18_29,
         sum(population) filter (where age_group = '30-66') as population_30_66,
-        sum(population) as population_18_66,
+        sum(population) as population_18_66
     from population
     group by county_code, year
 )

@@ -21,7 +21,7 @@ flagged as (
             from aap_months
             where aap_months.person_id = exhaustions.person_id
                 and aap_months.month = {{ dbt.dateadd('month', 2, 'exhaustions.exhaustion_month') }}
-        ) as on_aap_two_months_after,
+        ) as on_aap_two_months_after
     from exhaustions
 )
 

@@ -1,10 +1,15 @@
 {# Job-seeker outcome counts by county, month and cell (gender x age group 18-29/30-49/50-66 x education), for the composition-adjusted model. #}
 {% set outcomes = jobseeker_outcomes() %}
+{% set counts_by_outcome = [] %}
+{% for outcome in outcomes %}
+    {% do counts_by_outcome.append((outcome.id, 'grid.' ~ outcome.id)) %}
+{% endfor %}
+{% set new_only_ids = outcomes | selectattr('new_only') | map(attribute='id') | list %}
 
 with flagged as (
     select
         *,
-        {{ age_group('age', 'three') }} as age_group,
+        {{ age_group('age', 'three') }} as age_group
     from {{ ref('int_jobseeker_months_flagged') }}
 ),
 
@@ -18,7 +23,7 @@ counts as (
         month,
         gender || '|' || age_group || '|' || education as cell,
         {% for outcome in outcomes %}
-        count(*) filter (where {{ outcome.condition }}) as {{ outcome.id }},
+        count(*) filter (where {{ outcome.condition }}) as {{ outcome.id }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from flagged
     where age_group is not null
@@ -37,7 +42,7 @@ grid as (
         cells.cell,
         labour_force.labour_force,
         {% for outcome in outcomes %}
-        coalesce(counts.{{ outcome.id }}, 0) as {{ outcome.id }},
+        coalesce(counts.{{ outcome.id }}, 0) as {{ outcome.id }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from labour_force
     cross join cells
@@ -47,22 +52,30 @@ grid as (
         and counts.cell = cells.cell
 ),
 
-long as (
-    {% for outcome in outcomes %}
+countable as (
     select
-        '{{ outcome.id }}' as outcome_id,
+        min(month) filter (where is_countable_month) as first_countable_month,
+        max(month) filter (where is_dagpenger_window_complete) as last_countable_month
+    from flagged
+),
+
+outcome_ids as (
+    {{ outcome_id_rows(outcomes | map(attribute='id') | list) }}
+),
+
+long as (
+    select
+        outcome_ids.outcome_id,
         grid.month as period_start,
         grid.county_code,
         grid.cell,
-        cast(grid.{{ outcome.id }} as double) as numerator,
-        cast(grid.labour_force as double) as denominator,
+        cast({{ by_outcome('outcome_ids.outcome_id', counts_by_outcome) }} as double) as numerator,
+        cast(grid.labour_force as double) as denominator
     from grid
-    {% if outcome.new_only %}
-    where grid.month between (select min(month) from flagged where is_countable_month)
-        and (select max(month) from flagged where is_dagpenger_window_complete)
-    {% endif %}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    cross join outcome_ids
+    cross join countable
+    where outcome_ids.outcome_id not in ('{{ new_only_ids | join("', '") }}')
+        or grid.month between countable.first_countable_month and countable.last_countable_month
 )
 
 select * from long

@@ -6,7 +6,7 @@ with jobseeker_months as (
 data_start as (
     select
         min(month) as first_month,
-        max(month) as last_month,
+        max(month) as last_month
     from jobseeker_months
 ),
 
@@ -18,7 +18,7 @@ with_history as (
             partition by person_id
             order by month
             range between current row and interval 3 month following
-        ) as dagpenger_within_3_months,
+        ) as dagpenger_within_3_months
     from jobseeker_months
 ),
 
@@ -40,7 +40,7 @@ flagged as (
             and (
                 with_history.previous_month is null
                 or with_history.previous_month < {{ dbt.dateadd('month', -2, 'with_history.month') }}
-            ) as is_new,
+            ) as is_new
     from with_history
     cross join data_start
 )

@@ -21,7 +21,7 @@ described as (
         outcomes.domain,
         outcomes.source,
         outcomes.period_type,
-        outcomes.rate_scale,
+        outcomes.rate_scale
     from unioned
     inner join outcomes using (outcome_id)
 )

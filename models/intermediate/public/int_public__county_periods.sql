@@ -21,7 +21,7 @@ long as (
         unemployed.month as period_start,
         unemployed.county_code,
         cast(unemployed.fully_unemployed as double) as numerator,
-        cast(unemployed.labour_force as double) as denominator,
+        cast(unemployed.labour_force as double) as denominator
     from unemployed
     inner join counties using (county_code)
 
@@ -32,7 +32,7 @@ long as (
         make_date(aap_q2.year, 4, 1) as period_start,
         aap_q2.county_code,
         cast(aap_q2.new_aap_recipients_q2 as double) as numerator,
-        cast(population.population_18_66 as double) as denominator,
+        cast(population.population_18_66 as double) as denominator
     from aap_q2
     inner join counties using (county_code)
     inner join population

@@ -5,10 +5,10 @@ with source as (
 
 renamed as (
     select
-        cast(county_code as varchar) as county_code,
-        cast(county_name as varchar) as county_name,
+        cast(county_code as string) as county_code,
+        cast(county_name as string) as county_name,
         cast(year as integer) as year,
-        cast(new_aap_recipients_q2 as bigint) as new_aap_recipients_q2,
+        cast(new_aap_recipients_q2 as bigint) as new_aap_recipients_q2
     from source
 )
 

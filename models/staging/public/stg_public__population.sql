@@ -5,13 +5,13 @@ with source as (
 
 renamed as (
     select
-        cast(county_code as varchar) as county_code,
-        cast(county_name as varchar) as county_name,
+        cast(county_code as string) as county_code,
+        cast(county_name as string) as county_name,
         cast(year as integer) as year,
         cast(pop_total as bigint) as population_total,
         cast(pop_18_66 as bigint) as population_18_66,
         cast(pop_15_74 as bigint) as population_15_74,
-        cast(quality_note as varchar) as quality_note,
+        cast(quality_note as string) as quality_note
     from source
 )
 

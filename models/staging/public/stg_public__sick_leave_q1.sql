@@ -5,10 +5,10 @@ with source as (
 
 renamed as (
     select
-        cast(county_code as varchar) as county_code,
-        cast(county_name as varchar) as county_name,
+        cast(county_code as string) as county_code,
+        cast(county_name as string) as county_name,
         cast(year as integer) as year,
-        cast(sick_leave_pct_q1 as double) as sick_leave_pct_q1,
+        cast(sick_leave_pct_q1 as double) as sick_leave_pct_q1
     from source
 )
 

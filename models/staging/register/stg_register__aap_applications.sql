@@ -7,11 +7,11 @@ renamed as (
     select
         cast(application_id as bigint) as application_id,
         cast(person_id as bigint) as person_id,
-        cast(county_code as varchar) as county_code,
+        cast(county_code as string) as county_code,
         cast(birth_year as integer) as birth_year,
         cast(received_month as date) as received_month,
-        cast(decision as varchar) as decision,
-        cast(decision_month as date) as decision_month,
+        cast(decision as string) as decision,
+        cast(decision_month as date) as decision_month
     from source
 )
 

@@ -7,9 +7,9 @@ renamed as (
     select
         cast(person_id as bigint) as person_id,
         cast(month as date) as month,
-        cast(county_code as varchar) as county_code,
+        cast(county_code as string) as county_code,
         cast(birth_year as integer) as birth_year,
-        cast(transferred_from_old_scheme as boolean) as transferred_from_old_scheme,
+        cast(transferred_from_old_scheme as boolean) as transferred_from_old_scheme
     from source
 )
 

@@ -5,9 +5,9 @@ with source as (
 
 renamed as (
     select
-        cast(county_code as varchar) as county_code,
+        cast(county_code as string) as county_code,
         cast(month as date) as month,
-        cast(labour_force as bigint) as labour_force,
+        cast(labour_force as bigint) as labour_force
     from source
 )
 

@@ -5,10 +5,10 @@ with source as (
 
 renamed as (
     select
-        cast(county_code as varchar) as county_code,
+        cast(county_code as string) as county_code,
         cast(year as integer) as year,
-        cast(age_group as varchar) as age_group,
-        cast(population as bigint) as population,
+        cast(age_group as string) as age_group,
+        cast(population as bigint) as population
     from source
 )
 

@@ -5,9 +5,9 @@ with source as (
 
 renamed as (
     select
-        cast(county_code as varchar) as county_code,
+        cast(county_code as string) as county_code,
         cast(quarter_start as date) as quarter_start,
-        cast(sick_leave_pct as double) as sick_leave_pct,
+        cast(sick_leave_pct as double) as sick_leave_pct
     from source
 )
 

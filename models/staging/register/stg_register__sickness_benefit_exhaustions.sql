@@ -6,9 +6,9 @@ with source as (
 renamed as (
     select
         cast(person_id as bigint) as person_id,
-        cast(county_code as varchar) as county_code,
+        cast(county_code as string) as county_code,
         cast(birth_year as integer) as birth_year,
-        cast(exhaustion_month as date) as exhaustion_month,
+        cast(exhaustion_month as date) as exhaustion_month
     from source
 )
 
