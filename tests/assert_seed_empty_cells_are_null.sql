@@ -1,6 +1,6 @@
 {# Empty cells of the seed CSVs load as NULL on every engine: no text column of a seed holds the text 'None' or an empty string (dbt-spark's session method would load 'None'), and every seed is checked. #}
 {% set seeds = [
-    'counties', 'outcomes', 'studies', 'study_units', 'study_windows',
+    'counties', 'outcomes', 'studies', 'study_units', 'study_windows', 'study_measures',
     'nav_fully_unemployed_county_month', 'ssb_population_county_year',
     'nav_new_aap_recipients_county_q2', 'nav_doctor_certified_sick_leave_county_q1'
 ] %}
