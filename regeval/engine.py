@@ -23,6 +23,7 @@ import jinja2
 import yaml
 
 from regeval.paths import PROJECT_DIR
+from regeval.sql import identifier
 
 ENGINES = ("duckdb", "spark")
 DBT_TARGETS = {"duckdb": "default", "spark": "spark"}
@@ -91,41 +92,55 @@ def spark_session(environment: dict[str, str] | None = None):
     return session
 
 
-def analyst_tables(manifest_path: Path) -> list[str]:
-    """The seeds and mart models of a built project (from dbt's manifest), in name order."""
+def analyst_tables(manifest_path: Path) -> list[tuple[str, str]]:
+    """(schema, name) of the seeds and SQL marts of a built project (from dbt's manifest), in name order.
+
+    The estimation models (tag estimation) are built afterwards on DuckDB, so they are not copied.
+    """
     nodes = json.loads(Path(manifest_path).read_text())["nodes"].values()
     return sorted(
-        node["alias"]
+        (node["schema"], node["alias"])
         for node in nodes
-        if node["resource_type"] == "seed"
-        or (node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"])
+        if (
+            node["resource_type"] == "seed"
+            or (node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"])
+        )
+        and "estimation" not in node.get("tags", [])
     )
 
 
+def duckdb_schema(schema: str, spark_schema: str) -> str:
+    """The DuckDB schema of a table of a Spark schema: the Spark target's own schema is main."""
+    return "main" if schema == spark_schema else schema
+
+
 def copy_tables(
-    tables: list[str],
+    tables: list[tuple[str, str]],
     db_path: Path,
     *,
     environment: dict[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
-    """Read tables from the Spark target's schema into schema main of the DuckDB file; returns their row counts."""
+    """Read (schema, name) tables from Spark into the DuckDB file, the Spark target's own schema as main and every other schema by its name; returns their row counts."""
     environment = spark_environment(environment)
     profile = spark_profile(environment)
     session = spark_session(environment)
     counts = {}
     connection = duckdb.connect(str(db_path))
     try:
-        for name in tables:
-            arrow = session.table(f"{profile['schema']}.{name}").toArrow()
+        for schema, name in tables:
+            arrow = session.table(f"{schema}.{name}").toArrow()
+            into = duckdb_schema(schema, profile["schema"])
+            connection.execute(f"create schema if not exists {identifier(into)}")
             connection.register("spark_table", arrow)
             connection.execute(
-                f'create or replace table main."{name}" as select * from spark_table'
+                f"create or replace table {identifier(into)}.{identifier(name)} "
+                "as select * from spark_table"
             )
             connection.unregister("spark_table")
-            counts[name] = arrow.num_rows
+            counts[f"{into}.{name}"] = arrow.num_rows
             if progress:
-                progress(f"{name}: {arrow.num_rows} rows from Spark")
+                progress(f"{into}.{name}: {arrow.num_rows} rows from Spark")
     finally:
         connection.close()
         session.stop()

@@ -8,18 +8,22 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from regeval.sql import identifier
+
 TOLERANCE = 1e-9
 FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 
 
-def _columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
-    """(name, type) of every column of main.table, in order."""
+def _columns(
+    connection: duckdb.DuckDBPyConnection, schema: str, table: str
+) -> list[tuple[str, str]]:
+    """(name, type) of every column of schema.table, in order."""
     return [
         (name, str(data_type))
         for name, data_type in connection.execute(
             "select column_name, data_type from information_schema.columns "
-            "where table_schema = 'main' and table_name = ? order by ordinal_position",
-            [table],
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, table],
         ).fetchall()
     ]
 
@@ -37,21 +41,22 @@ def compare_table(
     right: duckdb.DuckDBPyConnection,
     table: str,
     tolerance: float = TOLERANCE,
+    schema: str = "main",
 ) -> list[str]:
-    """The differences of main.table between two databases (an empty list when they agree).
+    """The differences of schema.table between two databases (an empty list when they agree).
 
     Key columns (every column that is not a floating-point number) must be equal row by row
     after sorting, NULL where the other is NULL; numbers must agree to tolerance, absolute or
     relative to their size, with NULL (or NaN) in the same rows.
     """
-    columns_left, columns_right = _columns(left, table), _columns(right, table)
+    columns_left, columns_right = _columns(left, schema, table), _columns(right, schema, table)
     if not columns_left or not columns_right:
         return [f"{table}: missing in {'the first' if not columns_left else 'the second'} database"]
     if columns_left != columns_right:
         return [f"{table}: columns differ: {columns_left} against {columns_right}"]
     keys = [name for name, data_type in columns_left if data_type not in FLOAT_TYPES]
     numbers = [name for name, data_type in columns_left if data_type in FLOAT_TYPES]
-    query = f'select * from main."{table}"'
+    query = f"select * from {identifier(schema)}.{identifier(table)}"
     frame_left = _sorted(left.execute(query).df(), keys, numbers)
     frame_right = _sorted(right.execute(query).df(), keys, numbers)
     if len(frame_left) != len(frame_right):
@@ -79,14 +84,19 @@ def compare_table(
 
 
 def compare_databases(
-    left_path: Path, right_path: Path, tables: list[str], tolerance: float = TOLERANCE
+    left_path: Path,
+    right_path: Path,
+    tables: list[tuple[str, str]],
+    tolerance: float = TOLERANCE,
 ) -> list[str]:
-    """The differences of the named tables between two DuckDB files (an empty list when they agree)."""
+    """The differences of the (schema, table) tables between two DuckDB files (an empty list when they agree)."""
     left = duckdb.connect(str(left_path), read_only=True)
     right = duckdb.connect(str(right_path), read_only=True)
     try:
         return [
-            problem for table in tables for problem in compare_table(left, right, table, tolerance)
+            problem
+            for schema, table in tables
+            for problem in compare_table(left, right, table, tolerance, schema)
         ]
     finally:
         left.close()

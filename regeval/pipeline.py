@@ -29,6 +29,9 @@ from regeval.validate import (
     validate_structure,
 )
 
+# The dbt tag of the estimation models (a dbt-duckdb Python model and the marts it feeds).
+ESTIMATION_TAG = "estimation"
+
 # renameat2: relative to the working directory; swap the two paths.
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
@@ -172,16 +175,17 @@ def dbt_target(db_path: Path) -> Path:
 
 
 def build(config: RunConfig, db_file: Path) -> None:
-    """dbt build (seeds, contract tests, models, tests) into db_file; bad input is explained row by row.
+    """dbt build (seeds, contract tests, models with the estimation, tests) into db_file; bad input is explained row by row.
 
-    On Spark (config.engine), dbt builds in the Spark warehouse and the seeds and marts are then
-    read into db_file, so that every later step reads the same tables from DuckDB.
+    On Spark (config.engine), dbt builds the SQL layers in the Spark warehouse, their seeds and
+    marts are read into db_file, and the estimation models are then built there on DuckDB, so
+    that every later step reads the same tables from DuckDB.
     """
     target = dbt_target(config.db_path)
     if config.engine == "spark":
         build_on_spark(config, db_file, target)
         return
-    with step(f"dbt build into {db_file.name}"):
+    with step(f"dbt build (SQL layers, estimation, tests) into {db_file.name}"):
         try:
             run_dbt(["build"], db_path=db_file, data_dir=config.data_dir, target_dir=target)
         except DbtError:
@@ -190,20 +194,27 @@ def build(config: RunConfig, db_file: Path) -> None:
 
 
 def build_on_spark(config: RunConfig, db_file: Path, target: Path) -> None:
-    """dbt build on the profile's spark target, then its seeds and marts copied into db_file."""
+    """dbt build on the profile's spark target, its seeds and marts copied into db_file, then the estimation models on DuckDB."""
     environment = engines.spark_environment()
     warehouse = environment[engines.WAREHOUSE_VARIABLE]
     with step(
         f"dbt build on Spark (warehouse {warehouse}), then its seeds and marts into {db_file.name}"
     ):
         run_dbt(
-            ["build"],
+            ["build", "--exclude", f"tag:{ESTIMATION_TAG}"],
             db_path=db_file,
             data_dir=config.data_dir,
             target_dir=target,
             target="spark",
             environment=environment,
             copy_into=db_file,
+        )
+    with step(f"dbt build of the estimation models on DuckDB into {db_file.name}"):
+        run_dbt(
+            ["build", "--select", f"tag:{ESTIMATION_TAG}"],
+            db_path=db_file,
+            data_dir=config.data_dir,
+            target_dir=target,
         )
 
 
@@ -232,17 +243,6 @@ def _build_and_swap(config: RunConfig, work_files: tuple[Path, Path, Path]) -> N
     work_db, work_report, work_publish = work_files
     try:
         build(config, work_db)
-        from regeval.estimate import run_estimation
-
-        with step("estimation: regressions, placebos and inference"):
-            run_estimation(work_db, progress=say)
-        with step("dbt tests of the estimation tables"):
-            run_dbt(
-                ["test", "--select", "source:estimates"],
-                db_path=work_db,
-                data_dir=config.data_dir,
-                target_dir=dbt_target(config.db_path),
-            )
         from regeval.publish import min_cell_from_env, publish
 
         with step(

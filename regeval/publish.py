@@ -68,6 +68,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from regeval import warehouse
 from regeval.sql import identifier
 
 PUBLISHED_TABLES = (
@@ -162,27 +163,6 @@ def secondary_suppression(
             secondary.add(pick)
             changed = True
     return secondary
-
-
-def _read(connection: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame | None:
-    """A table of the database as a DataFrame, or None when it is not there."""
-    exists = connection.execute(
-        "select count(*) from information_schema.tables where table_schema = 'main' and table_name = ?",
-        [table],
-    ).fetchone()[0]
-    return connection.execute(f"select * from main.{identifier(table)}").df() if exists else None
-
-
-def _types(connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    """The column types of a table of the database."""
-    return {
-        name: kind
-        for name, kind in connection.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = 'main' and table_name = ?",
-            [table],
-        ).fetchall()
-    }
 
 
 def _small(values: pd.Series, threshold: int) -> pd.Series:
@@ -542,11 +522,11 @@ def publish(db_path: Path, out_dir: Path, threshold: int = 5) -> dict:
         tables = {
             name: frame
             for name in PUBLISHED_TABLES
-            if (frame := _read(connection, name)) is not None
+            if (frame := warehouse.read_table(connection, name)) is not None
         }
-        types = {name: _types(connection, name) for name in tables}
-        outcomes = _read(connection, "outcomes")
-        windows = _read(connection, "study_outcome_windows")
+        types = {name: warehouse.column_types(connection, name) for name in tables}
+        outcomes = warehouse.read_table(connection, "outcomes")
+        windows = warehouse.read_table(connection, "study_outcome_windows")
     finally:
         connection.close()
     missing = [name for name in ("county_panel", "study_panel") if name not in tables]

@@ -1,5 +1,5 @@
-"""Regressions, placebo loops and inference on the materialised panels, written back as tables."""
+"""Regressions, placebo loops and inference on the materialised panels (run inside dbt by the model int_estimates_computed)."""
 
-from regeval.estimate.run import run_estimation
+from regeval.estimate.run import estimate_tables
 
-__all__ = ["run_estimation"]
+__all__ = ["estimate_tables"]

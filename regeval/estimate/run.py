@@ -1,11 +1,10 @@
-"""The estimation entry point: every study and outcome, read read-only, then written in one transaction."""
+"""The estimation entry point: every study and outcome of the inputs, as the four estimate tables (the dbt model int_estimates_computed calls it)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,17 +15,17 @@ from regeval.estimate.design import StudyDesign, Window, designs_from
 from regeval.estimate.evaluation import Evaluation, evaluate_panel
 from regeval.estimate.event_study import event_study
 from regeval.estimate.linear import county_terms, pooled_term
-from regeval.estimate.panels import Inputs, read_inputs
+from regeval.estimate.panels import Inputs
 from regeval.estimate.placebos import leave_one_out_rows, space_rows, time_rows
 from regeval.estimate.results import Outcome, calibration_rows, evaluation_rows, term_rows
 from regeval.estimate.sample import Panel, cell_panel, county_panel, group_panel
+from regeval.estimate.tables import columns
 from regeval.estimate.threads import blas_threads
-from regeval.estimate.write import TABLES, write_tables
 
 
 @dataclass
 class Rows:
-    """Rows collected for the three output tables."""
+    """Rows collected for the four estimate tables."""
 
     regression_effects: list[dict] = field(default_factory=list)
     placebo_effects: list[dict] = field(default_factory=list)
@@ -35,14 +34,14 @@ class Rows:
 
     def extend(self, other: Rows) -> None:
         """Append another collection's rows."""
-        for name in TABLES:
+        for name in columns():
             getattr(self, name).extend(getattr(other, name))
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The rows as DataFrames with the tables' columns; Holm-adjusted p-values across outcomes."""
         frames = {
-            name: pd.DataFrame(getattr(self, name), columns=list(columns))
-            for name, columns in TABLES.items()
+            name: pd.DataFrame(getattr(self, name), columns=list(names))
+            for name, names in columns().items()
         }
         frames["regression_effects"] = with_holm(frames["regression_effects"])
         return frames
@@ -166,37 +165,30 @@ def estimate_study(design: StudyDesign, inputs: Inputs) -> Rows:
     return rows
 
 
-def run_estimation(db_path: Path, progress: Callable[[str], None] | None = None) -> dict:
-    """Estimate every study and outcome in the DuckDB file and write the three result tables.
-
-    Returns {"rows": {table: rows written}, "seconds": elapsed, "studies": n, "outcomes": n}.
-    """
+def estimate_tables(
+    inputs: Inputs, progress: Callable[[str], None] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Estimate every study and outcome of the inputs; {table: rows} for the four estimate tables."""
     started = time.perf_counter()
     say = progress or (lambda message: None)
-    db_path = Path(db_path)
-    inputs = read_inputs(db_path)
     designs = designs_from(inputs.studies, inputs.study_windows)
     rows = Rows()
-    n_outcomes = 0
     with blas_threads(1):
         for study_id, design in designs.items():
             study_started = time.perf_counter()
             outcomes = inputs.county_panel.loc[
                 inputs.county_panel["study_id"] == study_id, "outcome_id"
             ]
-            n = int(outcomes.nunique())
             study_rows = estimate_study(design, inputs)
             rows.extend(study_rows)
-            n_outcomes += n
             say(
-                f"estimate {study_id}: {n} outcome(s) in {time.perf_counter() - study_started:.1f} s"
-                f"; {recommended_summary(study_rows)}"
+                f"estimate {study_id}: {int(outcomes.nunique())} outcome(s) in "
+                f"{time.perf_counter() - study_started:.1f} s; {recommended_summary(study_rows)}"
             )
-    written = write_tables(db_path, rows.frames())
-    seconds = time.perf_counter() - started
+    frames = rows.frames()
     say(
-        "estimate: wrote "
-        + ", ".join(f"{table} ({count} rows)" for table, count in written.items())
-        + f" in {seconds:.1f} s"
+        "estimate: "
+        + ", ".join(f"{table} {len(frame)} rows" for table, frame in frames.items())
+        + f" in {time.perf_counter() - started:.1f} s"
     )
-    return {"rows": written, "seconds": seconds, "studies": len(designs), "outcomes": n_outcomes}
+    return frames

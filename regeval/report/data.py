@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from regeval.sql import identifier
+from regeval import warehouse
 
 REQUIRED_TABLES = (
     "studies",
@@ -29,6 +29,8 @@ OPTIONAL_TABLES = (
     "inference_calibration",
     "study_measures",
 )
+# The study configuration seeds, in their own schema; every other table is an analyst table.
+STUDY_CONFIG_TABLES = frozenset({"studies", "study_units", "study_measures"})
 DATE_COLUMNS = (
     "intervention_month",
     "earlier_intervention_month",
@@ -122,17 +124,15 @@ def _dates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
-    """Names of the tables and views in the main schema."""
-    rows = connection.execute(
-        "select table_name from information_schema.tables where table_schema = 'main'"
-    ).fetchall()
-    return {r[0] for r in rows}
+def _schema(table: str) -> str:
+    """The schema a table the report reads lives in."""
+    return warehouse.study_config_schema() if table in STUDY_CONFIG_TABLES else warehouse.ANALYST
 
 
-def _read(connection: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
-    """A whole table as a DataFrame."""
-    return _dates(connection.execute(f"select * from main.{identifier(table)}").df())
+def _read(connection: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame | None:
+    """A whole table as a DataFrame (None when it is not there)."""
+    frame = warehouse.read_table(connection, table, _schema(table))
+    return None if frame is None else _dates(frame)
 
 
 def read_published_county_panel(publish_dir: Path | None) -> pd.DataFrame | None:
@@ -161,14 +161,13 @@ def _for_study(frame: pd.DataFrame | None, study_id: str) -> pd.DataFrame | None
 def load(db_path: Path, publish_dir: Path | None = None) -> list[StudyData]:
     """Every study's data, read from the database opened read-only."""
     with duckdb.connect(str(db_path), read_only=True) as connection:
-        present = _tables(connection)
-        missing = [t for t in REQUIRED_TABLES if t not in present]
+        frames = {t: _read(connection, t) for t in REQUIRED_TABLES}
+        missing = [f"{_schema(t)}.{t}" for t, frame in frames.items() if frame is None]
         if missing:
             raise RuntimeError(
                 f"{db_path}: missing table(s) {', '.join(missing)}; run dbt build first"
             )
-        frames = {t: _read(connection, t) for t in REQUIRED_TABLES}
-        optional = {t: (_read(connection, t) if t in present else None) for t in OPTIONAL_TABLES}
+        optional = {t: _read(connection, t) for t in OPTIONAL_TABLES}
     published = read_published_county_panel(publish_dir)
 
     counties = frames["counties"]

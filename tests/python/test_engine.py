@@ -66,11 +66,13 @@ def test_analyst_tables_are_seeds_and_marts(tmp_path: Path) -> None:
         "seed.regeval.studies": {
             "resource_type": "seed",
             "alias": "studies",
+            "schema": "study_config",
             "fqn": ["regeval", "studies", "studies"],
         },
         "model.regeval.county_panel": {
             "resource_type": "model",
             "alias": "county_panel",
+            "schema": "main",
             "fqn": ["regeval", "marts", "county_panel"],
         },
         "model.regeval.stg_x": {
@@ -82,7 +84,7 @@ def test_analyst_tables_are_seeds_and_marts(tmp_path: Path) -> None:
     }
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps({"nodes": nodes}))
-    assert engine.analyst_tables(manifest) == ["county_panel", "studies"]
+    assert engine.analyst_tables(manifest) == [("main", "county_panel"), ("study_config", "studies")]
 
 
 def test_spark_run_builds_on_spark_then_reads_into_duckdb(
@@ -138,7 +140,7 @@ def test_compare_databases(tmp_path: Path, right: str, problem: str | None) -> N
     """Keys must match exactly and in number; numbers to 1e-9 (relative for large ones); NULL only against NULL."""
     left = database(tmp_path / "left.duckdb", "('a', 1, 0.5), ('b', 2, 1e9)")
     other = database(tmp_path / "right.duckdb", right)
-    problems = compare_databases(left, other, ["t"])
+    problems = compare_databases(left, other, [("main", "t")])
     if problem is None:
         assert problems == []
     else:

@@ -1,8 +1,7 @@
-"""run_estimation on the database dbt builds from the small generated register (fixture `built_db`)."""
+"""The estimate tables of the database dbt builds from the small generated register (fixture `built_db`)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -10,17 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from regeval.dbt import run_dbt
-from regeval.estimate import run_estimation
-
 
 @pytest.fixture(scope="module")
-def estimated_db(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the built database with the estimation tables written into it."""
-    db = tmp_path_factory.mktemp("estimated") / "regeval.duckdb"
-    shutil.copyfile(built_db, db)
-    run_estimation(db)
-    return db
+def estimated_db(built_db: Path) -> Path:
+    """The built database: dbt build estimates inside the DAG."""
+    return built_db
 
 
 def query(db: Path, sql: str) -> pd.DataFrame:
@@ -93,15 +86,3 @@ def test_estimates_lie_inside_their_intervals(estimated_db: Path) -> None:
             "and not (ci_low_pct <= estimate_pct and estimate_pct <= ci_high_pct)",
         )
         assert bad.empty, table
-
-
-def test_dbt_source_tests_of_the_estimation_tables_pass(
-    estimated_db: Path, small_register: Path, tmp_path: Path
-) -> None:
-    run_dbt(
-        ["test", "--select", "source:estimates"],
-        db_path=estimated_db,
-        data_dir=small_register,
-        target_dir=tmp_path / "target",
-        quiet=True,
-    )

@@ -7,6 +7,7 @@ import pytest
 import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from simulated_inputs import StudySpec, simulate_study
 
 from regeval.estimate.cells import ppml_term
 from regeval.estimate.design import Window, designs_from
@@ -15,7 +16,6 @@ from regeval.estimate.linear import county_terms, pooled_term
 from regeval.estimate.models import fit_twfe, twfe_design
 from regeval.estimate.poisson import StratifiedPoissonFE
 from regeval.estimate.sample import CellPanel, Panel, cell_panel, county_panel, group_panel
-from regeval.estimate.simulate import StudySpec, simulate_study
 
 
 def random_panel(seed: int, n_units: int = 7, n_periods: int = 15, drop: float = 0.1) -> Panel:

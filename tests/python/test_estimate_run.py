@@ -1,4 +1,4 @@
-"""run_estimation end to end on a small simulated DuckDB file: tables, keys, invariants and planted effects."""
+"""The estimation models in dbt on a small simulated DuckDB file: tables, contracts, keys, invariants and planted effects."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from simulated_inputs import StudySpec, combine, simulate_study, write_inputs
 
-from regeval.estimate import run_estimation
-from regeval.estimate.simulate import StudySpec, combine, simulate_study, write_inputs
-from regeval.estimate.write import TABLES
+from regeval.dbt import run_dbt
+from regeval.estimate import estimate_tables
+from regeval.estimate import tables as estimate_contracts
+from regeval.estimate.panels import read_inputs
+
+TABLES = estimate_contracts.columns()
 
 PROJECT = Path(__file__).resolve().parents[2]
 EFFECT = -0.1
@@ -58,13 +62,25 @@ SPECS = (
 
 
 @pytest.fixture(scope="module")
-def estimated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, list[str]]:
-    """A simulated input database, estimated once; returns its path, the summary and progress lines."""
-    db = tmp_path_factory.mktemp("estimate") / "sim.duckdb"
+def estimated(
+    tmp_path_factory: pytest.TempPathFactory, small_register: Path
+) -> tuple[Path, dict, list[str]]:
+    """A simulated input database estimated by dbt's estimation models (tag estimation) and their tests.
+
+    Returns its path, the estimate frames computed directly by estimate_tables and dbt's output lines.
+    """
+    work = tmp_path_factory.mktemp("estimate")
+    db = work / "sim.duckdb"
     write_inputs(db, combine([simulate_study(spec) for spec in SPECS]))
-    messages: list[str] = []
-    summary = run_estimation(db, progress=messages.append)
-    return db, summary, messages
+    frames = estimate_tables(read_inputs(db))
+    result = run_dbt(
+        ["build", "--select", "tag:estimation"],
+        db_path=db,
+        data_dir=small_register,
+        target_dir=work / "target",
+        quiet=True,
+    )
+    return db, frames, (result.stdout + result.stderr).splitlines()
 
 
 def read(db: Path, table: str) -> pd.DataFrame:
@@ -76,40 +92,56 @@ def read(db: Path, table: str) -> pd.DataFrame:
         connection.close()
 
 
-def test_summary_and_progress(estimated) -> None:
-    db, summary, messages = estimated
-    assert set(summary["rows"]) == set(TABLES)
-    assert all(summary["rows"][t] == len(read(db, t)) > 0 for t in TABLES)
-    assert summary["studies"] == 3 and summary["outcomes"] == 4 and summary["seconds"] > 0
-    assert sum(spec.study_id in m for spec in SPECS for m in messages) >= 3
+def test_dbt_builds_and_tests_the_estimate_tables(estimated) -> None:
+    db, frames, lines = estimated
+    assert set(frames) == set(TABLES)
+    assert all(len(read(db, t)) == len(frames[t]) > 0 for t in TABLES)
+    assert sum(spec.study_id in line for spec in SPECS for line in lines) >= 3
+    assert any("Completed successfully" in line for line in lines)
 
 
-def test_tables_have_the_declared_column_types(estimated) -> None:
+def test_tables_have_their_contract_types(estimated) -> None:
     db, _, _ = estimated
     connection = duckdb.connect(str(db), read_only=True)
+    duckdb_names = {"string": "varchar"}
     try:
         for table, columns in TABLES.items():
             described = connection.execute(f"describe main.{table}").fetchall()
-            assert [(name, kind.lower()) for name, kind, *_ in described] == list(columns.items())
+            assert [(name, kind.lower()) for name, kind, *_ in described] == [
+                (name, duckdb_names.get(kind, kind)) for name, kind in columns.items()
+            ]
     finally:
         connection.close()
 
 
-def test_sources_yaml_declares_every_written_column() -> None:
-    spec = yaml.safe_load((PROJECT / "models/marts/_estimates__sources.yml").read_text())
-    (source,) = spec["sources"]
-    assert source["name"] == "estimates" and source["schema"] == "main"
-    # The YAML writes the portable name string; DuckDB names that type varchar.
-    declared = {
-        table["name"]: {
-            c["name"]: "varchar" if c["data_type"] == "string" else c["data_type"]
-            for c in table["columns"]
-        }
-        for table in source["tables"]
-    }
-    assert declared == TABLES
-    for table in source["tables"]:
-        assert all(c.get("description") for c in table["columns"])
+def test_values_pass_through_dbt_bit_for_bit(estimated) -> None:
+    """The JSON hand-over to dbt loses nothing: every value equals what estimate_tables returned."""
+    db, frames, _ = estimated
+    for table, columns in TABLES.items():
+        built = read(db, table)
+        expected = frames[table].reset_index(drop=True)
+        for name, kind in columns.items():
+            if kind == "double":
+                a = pd.to_numeric(expected[name], errors="coerce").to_numpy(dtype=float)
+                b = built[name].to_numpy(dtype=float, na_value=np.nan)
+                assert np.array_equal(a, b, equal_nan=True), (table, name)
+            elif kind == "date":
+                assert (pd.to_datetime(expected[name]) == pd.to_datetime(built[name])).all()
+            else:
+                same = expected[name].astype(object).where(expected[name].notna(), None).tolist()
+                assert (
+                    same == built[name].astype(object).where(built[name].notna(), None).tolist()
+                ), (
+                    table,
+                    name,
+                )
+
+
+def test_every_contract_column_is_described() -> None:
+    spec = yaml.safe_load(estimate_contracts.CONTRACTS.read_text())
+    for model in spec["models"]:
+        assert model["config"]["contract"]["enforced"] is True
+        assert all(c.get("description") for c in model["columns"]), model["name"]
 
 
 KEYS = {
@@ -234,21 +266,19 @@ def test_a_two_period_study_gets_the_two_by_two_did(estimated) -> None:
     assert not (rows["study_id"].eq("two_periods") & rows["term"].eq("placebo_window")).any()
 
 
-def test_rerun_replaces_the_tables_with_the_same_rows(estimated) -> None:
-    db, summary, _ = estimated
-    before = {table: read(db, table) for table in TABLES}
-    again = run_estimation(db)
-    assert again["rows"] == summary["rows"]
+def test_estimation_is_deterministic(estimated) -> None:
+    db, frames, _ = estimated
+    again = estimate_tables(read_inputs(db))
     for table in TABLES:
-        pd.testing.assert_frame_equal(read(db, table), before[table])
+        pd.testing.assert_frame_equal(again[table], frames[table])
 
 
 def test_missing_values_are_written_as_null_not_nan(estimated) -> None:
     db, _, _ = estimated
     connection = duckdb.connect(str(db), read_only=True)
     try:
-        for table, columns in TABLES.items():
-            doubles = [name for name, kind in columns.items() if kind == "double"]
+        for table, table_columns in TABLES.items():
+            doubles = [name for name, kind in table_columns.items() if kind == "double"]
             condition = " or ".join(f"isnan({name})" for name in doubles)
             (count,) = connection.execute(
                 f"select count(*) from main.{table} where {condition}"

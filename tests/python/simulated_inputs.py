@@ -1,14 +1,18 @@
-"""Simulated estimation inputs (the tables dbt builds) with a planted effect, for tests and benchmarks."""
+"""Simulated estimation inputs (the tables dbt builds) with a planted effect, for the estimation tests."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from regeval.estimate.write import Schemas, write_tables
+from regeval import warehouse
+from regeval.sql import identifier
+
+Schemas = dict[str, dict[str, str]]
 
 INPUT_TABLES: Schemas = {
     "studies": {
@@ -285,5 +289,27 @@ def combine(studies: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
 
 
 def write_inputs(db_path: Path, tables: dict[str, pd.DataFrame]) -> dict[str, int]:
-    """Write simulated input tables into a DuckDB file."""
-    return write_tables(db_path, tables, INPUT_TABLES)
+    """Write simulated input tables into a DuckDB file, each in the schema dbt gives it; rows per table."""
+    config = {"studies", "study_windows", "study_units"}
+    written = {}
+    with duckdb.connect(str(db_path)) as connection:
+        for name, frame in tables.items():
+            schema = identifier(warehouse.study_config_schema() if name in config else "main")
+            columns = INPUT_TABLES[name]
+            data = frame.reindex(columns=list(columns))
+            for column, kind in columns.items():
+                if kind == "date":
+                    data[column] = pd.to_datetime(data[column])
+                elif kind == "varchar":
+                    data[column] = data[column].astype(object)
+            casts = ", ".join(
+                f"cast({identifier(c)} as {kind}) as {identifier(c)}" for c, kind in columns.items()
+            )
+            connection.execute(f"create schema if not exists {schema}")
+            connection.register("frame", data)
+            connection.execute(
+                f"create or replace table {schema}.{identifier(name)} as select {casts} from frame"
+            )
+            connection.unregister("frame")
+            written[name] = len(data)
+    return written

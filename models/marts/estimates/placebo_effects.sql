@@ -1,0 +1,1 @@
+{{ estimate_columns('placebo_effects') }}
