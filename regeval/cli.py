@@ -16,10 +16,10 @@ def _generate(args: argparse.Namespace) -> None:
     say(f"wrote {args.out}: {summary}")
 
 
-def _estimate(args: argparse.Namespace) -> None:
-    from regeval.estimate import run_estimation
+def _redo(args: argparse.Namespace) -> None:
+    from regeval.pipeline import RunConfig, redo
 
-    run_estimation(args.db, progress=say)
+    redo(RunConfig.from_env(), args.command)
 
 
 def _validate(args: argparse.Namespace) -> None:
@@ -34,6 +34,23 @@ def _validate(args: argparse.Namespace) -> None:
     if problems:
         raise BadInputError(problems)
     say(f"{args.data}: the register extract follows the contract")
+
+
+def _check_studies(_: argparse.Namespace) -> None:
+    from regeval import paths
+    from regeval.lock import work_dir
+    from regeval.studies import StudyConfigurationError, check_studies
+
+    with work_dir(paths.PROJECT_DIR / "target" / "check-studies") as work:
+        problems, with_data = check_studies(paths.db_path(), paths.data_dir(), work)
+    if problems:
+        raise StudyConfigurationError(problems)
+    checked = "seeds and windows against the months of data in " + str(paths.db_path())
+    if not with_data:
+        checked = (
+            f"seeds (no database at {paths.db_path()} yet: windows not checked against the data)"
+        )
+    say(f"the study configuration is consistent: {checked}")
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -79,6 +96,27 @@ def _run(_: argparse.Namespace) -> None:
     run(RunConfig.from_env())
 
 
+ENVIRONMENT = """environment variables (default in brackets):
+  REGEVAL_DATA              the register extract directory; when unset, a synthetic one is
+                            generated in data/synthetic [unset]
+  REGEVAL_SCALE             size of the synthetic register, 1.0 = Norway [1.0]
+  REGEVAL_SEED              seed of the synthetic register [2015]
+  REGEVAL_REGISTER_FORMAT   format of the extract's files on Spark [parquet]
+  REGEVAL_DB                the DuckDB file built [regeval.duckdb]
+  REGEVAL_REPORT_DIR        the HTML report [reports/]
+  REGEVAL_PUBLISH_DIR       the shareable tables [publish/]
+  REGEVAL_MIN_CELL          smallest person count shown in published tables [5]
+  REGEVAL_REPORT_WORKERS    processes drawing the report's figures [up to 2]
+  REGEVAL_ENGINE            duckdb, or spark for the SQL layers on Spark [duckdb]
+  REGEVAL_SPARK_MASTER      Spark master [local[*]]
+  REGEVAL_SPARK_WAREHOUSE   Spark warehouse directory [spark-warehouse]
+  REGEVAL_SPARK_SCHEMA      Spark database of the analyst tables [regeval]
+  REGEVAL_SPARK_THREADS     dbt threads on Spark [4]
+  REGEVAL_SPARK_DRIVER_MEMORY  Spark driver memory [4g]
+  REGEVAL_SPARK_SHUFFLE_PARTITIONS  Spark shuffle partitions [2]
+  REGEVAL_SPARK_CODEGEN     Spark whole-stage code generation [true]"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     from regeval import paths
@@ -92,13 +130,27 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=2015)
     generate.set_defaults(handler=_generate)
 
-    estimate = commands.add_parser("estimate", help="regressions, placebos and inference")
-    estimate.add_argument("--db", type=Path, default=paths.db_path(), help="DuckDB file")
-    estimate.set_defaults(handler=_estimate)
+    for name, what in (
+        ("publish", "the shareable tables (small cells suppressed) into REGEVAL_PUBLISH_DIR"),
+        ("report", "the HTML report into REGEVAL_REPORT_DIR"),
+    ):
+        redo = commands.add_parser(
+            name,
+            help=f"redo only {what}, from the current REGEVAL_DB",
+            epilog=ENVIRONMENT,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        redo.set_defaults(handler=_redo)
 
     validate = commands.add_parser("validate", help="check a register extract against the contract")
     validate.add_argument("--data", type=Path, default=paths.data_dir(), help="extract directory")
     validate.set_defaults(handler=_validate)
+
+    check = commands.add_parser(
+        "check-studies",
+        help="check the study seeds (seeds/studies/) and their windows against the built database",
+    )
+    check.set_defaults(handler=_check_studies)
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -134,7 +186,17 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--no-real", action="store_true", help="skip the real NAV panel")
     simulate.set_defaults(handler=_simulate)
 
-    run = commands.add_parser("run", help="the whole job on the REGEVAL_* settings")
+    run = commands.add_parser(
+        "run",
+        help="the whole job on the REGEVAL_* settings",
+        description=(
+            "Generate the synthetic register when none is chosen, check it, dbt build (SQL "
+            "layers, estimation and every test), publish and report: all built beside the "
+            "current database, report and publish directory and moved into place at the end."
+        ),
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.set_defaults(handler=_run)
     return parser
 

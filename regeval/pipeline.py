@@ -21,6 +21,7 @@ from regeval.dbt import DbtError, run_dbt
 from regeval.identifiers import check_seed_identifiers
 from regeval.lock import database_lock
 from regeval.progress import say, step
+from regeval.studies import raise_for_study_problems
 from regeval.validate import (
     BadInputError,
     contract,
@@ -189,6 +190,7 @@ def build(config: RunConfig, db_file: Path) -> None:
         try:
             run_dbt(["build"], db_path=db_file, data_dir=config.data_dir, target_dir=target)
         except DbtError:
+            raise_for_study_problems(target)
             raise_for_failed_build(target, db_file)
             raise
 
@@ -243,27 +245,8 @@ def _build_and_swap(config: RunConfig, work_files: tuple[Path, Path, Path]) -> N
     work_db, work_report, work_publish = work_files
     try:
         build(config, work_db)
-        from regeval.publish import min_cell_from_env, publish
-
-        with step(
-            f"publish the shareable tables (small cells suppressed) into {config.publish_dir}"
-        ):
-            summary = publish(work_db, work_publish, min_cell_from_env())
-            say(
-                f"suppressed {summary['primary_suppressions']} cells of 1-{summary['threshold'] - 1} "
-                f"persons and {summary['secondary_suppressions']} more that would reveal them"
-            )
-        from regeval.report import build_report
-
-        with step("report"):
-            build_report(
-                work_db,
-                work_report,
-                publish_dir=work_publish,
-                progress=say,
-                register_is_synthetic=is_synthetic(config.data_dir),
-                db_name=config.db_path.name,
-            )
+        publish_step(work_db, work_publish)
+        report_step(config, work_db, work_report, work_publish)
         for built, target in zip(
             work_files, (config.db_path, config.report_dir, config.publish_dir)
         ):
@@ -272,3 +255,53 @@ def _build_and_swap(config: RunConfig, work_files: tuple[Path, Path, Path]) -> N
         for path in work_files:
             discard(path)
         raise
+
+
+def publish_step(db_file: Path, out_dir: Path) -> None:
+    """The shareable tables of db_file's analyst schema, small cells suppressed, into out_dir."""
+    from regeval.publish import min_cell_from_env, publish
+
+    with step(f"publish the shareable tables (small cells suppressed) into {out_dir}"):
+        summary = publish(db_file, out_dir, min_cell_from_env())
+        say(
+            f"suppressed {summary['primary_suppressions']} cells of 1-{summary['threshold'] - 1} "
+            f"persons and {summary['secondary_suppressions']} more that would reveal them"
+        )
+
+
+def report_step(config: RunConfig, db_file: Path, out_dir: Path, publish_dir: Path) -> None:
+    """The HTML report of db_file (county figures from the published, suppressed tables) into out_dir."""
+    from regeval.report import build_report
+
+    with step("report"):
+        build_report(
+            db_file,
+            out_dir,
+            publish_dir=publish_dir,
+            progress=say,
+            register_is_synthetic=is_synthetic(config.data_dir),
+            db_name=config.db_path.name,
+        )
+
+
+def redo(config: RunConfig, what: str) -> Path:
+    """Redo only the publish step or only the report on the current database, built beside the old output and moved into place."""
+    if what not in ("publish", "report"):
+        raise ValueError(f"nothing to redo called {what!r}: publish or report")
+    if not config.db_path.exists():
+        raise FileNotFoundError(f"no database at {config.db_path}: run `regeval run` first")
+    target = config.publish_dir if what == "publish" else config.report_dir
+    work = building_path(target)
+    with database_lock(config.db_path):
+        discard(work)
+        try:
+            if what == "publish":
+                publish_step(config.db_path, work)
+            else:
+                report_step(config, config.db_path, work, config.publish_dir)
+            move_into_place(work, target)
+        except BaseException:
+            discard(work)
+            raise
+    say(f"{what}: {target}")
+    return target

@@ -1,4 +1,4 @@
-"""Study designs (windows, intervention and placebo dates) and the period sets they select."""
+"""Study designs as the study_periods mart flags them: which periods are pre, post, span, placebo window and calibration data (the windows themselves are read in SQL only)."""
 
 from __future__ import annotations
 
@@ -7,44 +7,32 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-DEFAULT_OUTCOME = "*"
+# The study_periods flags an outcome's Window reads, and those that belong to the study.
+WINDOW_FLAGS = ("in_pre", "in_post", "in_span", "in_pre_intervention")
+STUDY_FLAGS = ("before_intervention", "before_first_intervention", "in_placebo_window")
 
 
-def month_of(periods: np.ndarray) -> np.ndarray:
-    """Calendar month (1-12) of datetime64[D] periods."""
-    return periods.astype("datetime64[M]").astype(int) % 12 + 1
-
-
-def _day(value: object) -> np.datetime64 | None:
-    """A date-like value as datetime64[D], or None when missing."""
-    if value is None or pd.isna(value):
-        return None
-    return np.datetime64(pd.Timestamp(value).date(), "D")
+def _days(values: object) -> np.ndarray:
+    """Dates as a sorted array of unique datetime64[D]."""
+    return np.unique(pd.to_datetime(pd.Series(values)).to_numpy().astype("datetime64[D]"))
 
 
 @dataclass(frozen=True)
 class Window:
-    """The all_months pre and post windows of one study outcome."""
+    """The periods of one study outcome by their place in its all_months windows."""
 
-    pre_start: np.datetime64
-    pre_end: np.datetime64
-    post_start: np.datetime64
-    post_end: np.datetime64
-    calendar_months: frozenset[int] = frozenset()
-
-    def in_calendar(self, periods: np.ndarray) -> np.ndarray:
-        """Periods whose calendar month is selected (all when no months are listed)."""
-        if not self.calendar_months:
-            return np.ones(periods.shape, dtype=bool)
-        return np.isin(month_of(periods), sorted(self.calendar_months))
+    pre_periods: np.ndarray
+    post_periods: np.ndarray
+    span_periods: np.ndarray
+    pre_intervention_periods: np.ndarray
 
     def pre(self, periods: np.ndarray) -> np.ndarray:
         """Periods in the pre window."""
-        return (periods >= self.pre_start) & (periods <= self.pre_end) & self.in_calendar(periods)
+        return np.isin(periods, self.pre_periods)
 
     def post(self, periods: np.ndarray) -> np.ndarray:
         """Periods in the post window."""
-        return (periods >= self.post_start) & (periods <= self.post_end) & self.in_calendar(periods)
+        return np.isin(periods, self.post_periods)
 
     def sample(self, periods: np.ndarray) -> np.ndarray:
         """Periods in the pre or post window (periods between them are left out)."""
@@ -52,79 +40,66 @@ class Window:
 
     def span(self, periods: np.ndarray) -> np.ndarray:
         """Periods from the pre start to the post end, those between the windows included."""
-        inside = (periods >= self.pre_start) & (periods <= self.post_end)
-        return inside & self.in_calendar(periods)
+        return np.isin(periods, self.span_periods)
 
-
-def parse_calendar_months(text: object) -> frozenset[int]:
-    """'12|1|2' as {12, 1, 2}; empty or missing as the empty set (all months)."""
-    if text is None or pd.isna(text) or not str(text).strip():
-        return frozenset()
-    return frozenset(int(part) for part in str(text).split("|") if part.strip())
+    def pre_intervention(self, periods: np.ndarray) -> np.ndarray:
+        """Periods from the pre start up to the last period before the intervention."""
+        return np.isin(periods, self.pre_intervention_periods)
 
 
 @dataclass(frozen=True)
 class StudyDesign:
-    """One study's dates and its all_months windows by outcome ('*' = the default)."""
+    """One study's windows by outcome and the periods before its interventions and in its placebo window."""
 
     study_id: str
-    intervention_month: np.datetime64
-    placebo_start: np.datetime64 | None
-    placebo_end: np.datetime64 | None
     windows: dict[str, Window]
-    earlier_intervention_month: np.datetime64 | None = None
-
-    @property
-    def first_intervention(self) -> np.datetime64:
-        """The earliest intervention month: data before it are free of every measure (calibration data)."""
-        if self.earlier_intervention_month is None:
-            return self.intervention_month
-        return min(self.intervention_month, self.earlier_intervention_month)
+    before_intervention_periods: np.ndarray
+    before_first_intervention_periods: np.ndarray
+    placebo_periods: np.ndarray
 
     def window(self, outcome_id: str) -> Window | None:
-        """The outcome's own all_months window, else the study default, else None."""
-        return self.windows.get(outcome_id, self.windows.get(DEFAULT_OUTCOME))
+        """The outcome's window, or None when the study has none for it."""
+        return self.windows.get(outcome_id)
+
+    def before_intervention(self, periods: np.ndarray) -> np.ndarray:
+        """Periods before the intervention month."""
+        return np.isin(periods, self.before_intervention_periods)
+
+    def before_first_intervention(self, periods: np.ndarray) -> np.ndarray:
+        """Periods before the earliest intervention: data free of every measure (calibration data)."""
+        return np.isin(periods, self.before_first_intervention_periods)
 
     def reference_period(self, periods: np.ndarray) -> np.datetime64 | None:
-        """The last of the given periods before the intervention month."""
-        before = periods[periods < self.intervention_month]
+        """The last of the given periods before the intervention."""
+        before = periods[self.before_intervention(periods)]
         return before.max() if before.size else None
 
     def pre_intervention(self, window: Window, periods: np.ndarray) -> np.ndarray:
         """Periods from the pre start up to the last period before the intervention."""
-        keep = (periods >= window.pre_start) & (periods < self.intervention_month)
-        return keep & window.in_calendar(periods)
+        return window.pre_intervention(periods)
 
     def placebo_window(self, periods: np.ndarray) -> np.ndarray:
         """Periods inside [placebo_start, placebo_end] (none when the study has no placebo window)."""
-        if self.placebo_start is None or self.placebo_end is None:
-            return np.zeros(periods.shape, dtype=bool)
-        return (periods >= self.placebo_start) & (periods <= self.placebo_end)
+        return np.isin(periods, self.placebo_periods)
 
 
-def designs_from(studies: pd.DataFrame, windows: pd.DataFrame) -> dict[str, StudyDesign]:
-    """A design per study from the studies and study_windows tables (all_months rows)."""
+def _flagged(rows: pd.DataFrame, flag: str) -> np.ndarray:
+    """The periods of rows where a flag is true."""
+    return _days(rows.loc[rows[flag].fillna(False).astype(bool), "period_start"])
+
+
+def designs_from(studies: pd.DataFrame, study_periods: pd.DataFrame) -> dict[str, StudyDesign]:
+    """A design per study from the studies table and the study_periods flags."""
     designs = {}
-    for study in studies.itertuples(index=False):
-        rows = windows[
-            (windows["study_id"] == study.study_id) & (windows["variant"] == "all_months")
-        ]
-        by_outcome = {
-            row.outcome_id: Window(
-                pre_start=_day(row.pre_start),
-                pre_end=_day(row.pre_end),
-                post_start=_day(row.post_start),
-                post_end=_day(row.post_end),
-                calendar_months=parse_calendar_months(row.calendar_months),
-            )
-            for row in rows.itertuples(index=False)
+    for study_id in studies["study_id"]:
+        rows = study_periods[study_periods["study_id"] == study_id]
+        windows = {
+            str(outcome_id): Window(*(_flagged(part, flag) for flag in WINDOW_FLAGS))
+            for outcome_id, part in rows.groupby("outcome_id", sort=True)
         }
-        designs[study.study_id] = StudyDesign(
-            study_id=study.study_id,
-            intervention_month=_day(study.intervention_month),
-            placebo_start=_day(study.placebo_start),
-            placebo_end=_day(study.placebo_end),
-            windows=by_outcome,
-            earlier_intervention_month=_day(study.earlier_intervention_month),
+        designs[study_id] = StudyDesign(
+            study_id,
+            windows,
+            *(_flagged(rows, flag) for flag in STUDY_FLAGS),
         )
     return designs

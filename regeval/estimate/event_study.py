@@ -77,7 +77,7 @@ def event_study(
                 "n_controls": len(controls),
             }
         )
-    before = others < design.intervention_month
+    before = design.before_intervention(others)
     if not before.any() or not np.isfinite(treated[before]).any():
         return rows, []
     statistic = pre_trend_statistic(treated[before], pre_mean)

@@ -17,12 +17,12 @@ QUERIES = {
         "study_id, intervention_month, earlier_intervention_month, placebo_start, placebo_end",
         "true",
     ),
-    "study_windows": (
+    "study_periods": (
         (
-            "study_id, outcome_id, variant, pre_start, pre_end, post_start, post_end, "
-            "coalesce(calendar_months, '') as calendar_months"
+            "study_id, outcome_id, period_start, in_pre, in_post, in_span, in_pre_intervention, "
+            "before_intervention, before_first_intervention, in_placebo_window"
         ),
-        "variant = 'all_months'",
+        "true",
     ),
     "county_panel": (
         (
@@ -59,7 +59,7 @@ class Inputs:
     """The tables estimation reads, as DataFrames with dates as second-resolution datetimes."""
 
     studies: pd.DataFrame
-    study_windows: pd.DataFrame
+    study_periods: pd.DataFrame
     county_panel: pd.DataFrame
     study_panel: pd.DataFrame
     cell_panel: pd.DataFrame

@@ -114,7 +114,7 @@ def evaluate_study(panel: Panel, window: Window, design: StudyDesign) -> Evaluat
     in_window = window.sample(panel.period)
     pre = window.pre(panel.period) & in_window
     post = window.post(panel.period) & in_window
-    before = panel.select(panel.period < design.first_intervention)
+    before = panel.select(design.before_first_intervention(panel.period))
     return evaluate_panel(panel, pre, post, before, conventional=False)
 
 
@@ -171,7 +171,7 @@ def estimate_tables(
     """Estimate every study and outcome of the inputs; {table: rows} for the four estimate tables."""
     started = time.perf_counter()
     say = progress or (lambda message: None)
-    designs = designs_from(inputs.studies, inputs.study_windows)
+    designs = designs_from(inputs.studies, inputs.study_periods)
     rows = Rows()
     with blas_threads(1):
         for study_id, design in designs.items():

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from regeval import warehouse
+from regeval.estimate.design import StudyDesign, designs_from
 from regeval.sql import identifier
 
 Schemas = dict[str, dict[str, str]]
@@ -58,6 +59,18 @@ INPUT_TABLES: Schemas = {
         "denominator": "double",
         "rate": "double",
         "n_counties": "integer",
+    },
+    "study_periods": {
+        "study_id": "varchar",
+        "outcome_id": "varchar",
+        "period_start": "date",
+        "in_pre": "boolean",
+        "in_post": "boolean",
+        "in_span": "boolean",
+        "in_pre_intervention": "boolean",
+        "before_intervention": "boolean",
+        "before_first_intervention": "boolean",
+        "in_placebo_window": "boolean",
     },
     "effects_pre_post": {
         "study_id": "varchar",
@@ -199,6 +212,7 @@ def simulate_study(spec: StudySpec) -> dict[str, pd.DataFrame]:
             cells.append(_cells(spec, grid, rng))
     county = pd.concat(panels, ignore_index=True)
     tables["county_panel"] = county
+    tables["study_periods"] = study_periods(tables["studies"], tables["study_windows"], county)
     tables["study_panel"] = pool_groups(county)
     tables["effects_pre_post"] = pre_post_effects(tables["study_panel"], tables["study_windows"])
     tables["cell_panel"] = (
@@ -313,3 +327,80 @@ def write_inputs(db_path: Path, tables: dict[str, pd.DataFrame]) -> dict[str, in
             connection.unregister("frame")
             written[name] = len(data)
     return written
+
+
+def period_flags(
+    periods: pd.Series,
+    pre: tuple[object, object],
+    post: tuple[object, object],
+    intervention: object,
+    placebo: tuple[object, object] | None = None,
+    earlier_intervention: object = None,
+) -> pd.DataFrame:
+    """The study_periods flags of some periods, computed here from the window dates (windows without calendar months): the tests' own reading of the design."""
+    p = pd.to_datetime(pd.Series(periods)).reset_index(drop=True)
+    pre_start, pre_end = (pd.Timestamp(d) for d in pre)
+    post_start, post_end = (pd.Timestamp(d) for d in post)
+    intervention = pd.Timestamp(intervention)
+    first = (
+        intervention
+        if pd.isna(earlier_intervention)
+        else min(intervention, pd.Timestamp(earlier_intervention))
+    )
+    in_placebo = (
+        (p >= pd.Timestamp(placebo[0])) & (p <= pd.Timestamp(placebo[1]))
+        if placebo is not None and not pd.isna(placebo[0])
+        else pd.Series(False, index=p.index)
+    )
+    return pd.DataFrame(
+        {
+            "period_start": p,
+            "in_pre": (p >= pre_start) & (p <= pre_end),
+            "in_post": (p >= post_start) & (p <= post_end),
+            "in_span": (p >= pre_start) & (p <= post_end),
+            "in_pre_intervention": (p >= pre_start) & (p < intervention),
+            "before_intervention": p < intervention,
+            "before_first_intervention": p < first,
+            "in_placebo_window": in_placebo,
+        }
+    )
+
+
+def study_periods(
+    studies: pd.DataFrame, windows: pd.DataFrame, county: pd.DataFrame
+) -> pd.DataFrame:
+    """The study_periods table of simulated studies (their all_months '*' windows)."""
+    parts = []
+    for study in studies.itertuples(index=False):
+        window = windows[
+            (windows["study_id"] == study.study_id) & (windows["variant"] == "all_months")
+        ].iloc[0]
+        keys = county.loc[
+            county["study_id"] == study.study_id, ["study_id", "outcome_id", "period_start"]
+        ]
+        keys = keys.drop_duplicates().reset_index(drop=True)
+        flags = period_flags(
+            keys["period_start"],
+            (window.pre_start, window.pre_end),
+            (window.post_start, window.post_end),
+            study.intervention_month,
+            (study.placebo_start, study.placebo_end),
+            study.earlier_intervention_month,
+        )
+        parts.append(pd.concat([keys[["study_id", "outcome_id"]], flags], axis=1))
+    return pd.concat(parts, ignore_index=True)
+
+
+def simple_design(
+    periods: np.ndarray,
+    pre: tuple[object, object],
+    post: tuple[object, object],
+    intervention: object,
+    placebo: tuple[object, object] | None = None,
+    study_id: str = "sim",
+    outcome_id: str = "outcome_a",
+) -> StudyDesign:
+    """A one-outcome StudyDesign over the given periods from window dates."""
+    flags = period_flags(pd.Series(periods), pre, post, intervention, placebo)
+    flags["study_id"], flags["outcome_id"] = study_id, outcome_id
+    return designs_from(pd.DataFrame({"study_id": [study_id]}), flags)[study_id]

@@ -61,7 +61,7 @@ def test_spark_environment_makes_the_warehouse_absolute(
 
 
 def test_analyst_tables_are_seeds_and_marts(tmp_path: Path) -> None:
-    """The reader copies the seeds and the mart models, not staging, intermediate or tests."""
+    """The reader copies the seeds and the SQL marts, not staging, intermediate, tests or the estimation models (built afterwards on DuckDB)."""
     nodes = {
         "seed.regeval.studies": {
             "resource_type": "seed",
@@ -80,22 +80,34 @@ def test_analyst_tables_are_seeds_and_marts(tmp_path: Path) -> None:
             "alias": "stg_x",
             "fqn": ["regeval", "staging", "register", "stg_x"],
         },
+        "model.regeval.regression_effects": {
+            "resource_type": "model",
+            "alias": "regression_effects",
+            "schema": "main",
+            "fqn": ["regeval", "marts", "estimates", "regression_effects"],
+            "tags": ["estimation"],
+        },
         "test.regeval.t": {"resource_type": "test", "alias": "t", "fqn": ["regeval", "t"]},
     }
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps({"nodes": nodes}))
-    assert engine.analyst_tables(manifest) == [("main", "county_panel"), ("study_config", "studies")]
+    assert engine.analyst_tables(manifest) == [
+        ("main", "county_panel"),
+        ("study_config", "studies"),
+    ]
 
 
 def test_spark_run_builds_on_spark_then_reads_into_duckdb(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """With the spark engine, dbt runs on the spark target and copies the seeds and marts into the run's file."""
+    """With the spark engine, dbt builds all but the estimation on the spark target and copies the seeds and marts into the run's file; the estimation models are then built there on DuckDB."""
     calls = []
     monkeypatch.setattr(
         pipeline,
         "run_dbt",
-        lambda args, **kwargs: calls.append((args, kwargs["target"], kwargs["copy_into"])),
+        lambda args, **kwargs: calls.append(
+            (args, kwargs.get("target"), kwargs.get("copy_into"), kwargs["db_path"])
+        ),
     )
     config = pipeline.RunConfig(
         data_dir=tmp_path,
@@ -106,7 +118,11 @@ def test_spark_run_builds_on_spark_then_reads_into_duckdb(
         engine="spark",
     )
     pipeline.build(config, tmp_path / "x.duckdb.building")
-    assert calls == [(["build"], "spark", tmp_path / "x.duckdb.building")]
+    building = tmp_path / "x.duckdb.building"
+    assert calls == [
+        (["build", "--exclude", "tag:estimation"], "spark", building, building),
+        (["build", "--select", "tag:estimation"], None, None, building),
+    ]
 
 
 def test_spark_copy_reads_the_target_path() -> None:

@@ -7,8 +7,8 @@ import pytest
 import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from simulated_inputs import simple_design
 
-from regeval.estimate.design import StudyDesign, Window
 from regeval.estimate.fe import TwoWayFE
 from regeval.estimate.inference import (
     permutation_p_value,
@@ -168,8 +168,8 @@ def test_weighted_closed_form_matches_the_twfe_county_path() -> None:
     rate = y[0].ravel()
     denominator = np.repeat(weight, n_periods)
     panel = Panel(units, period, rate, denominator, rate * denominator, denominator, 1.0, "00")
-    window = Window(period[0], period[11], period[12], period[n_periods - 1])
-    design = StudyDesign("sim", period[12], None, None, {"*": window})
+    design = simple_design(period, (period[0], period[11]), (period[12], period[-1]), period[12])
+    window = design.window("outcome_a")
     (post,) = county_terms(panel, window, design)
     assert post.estimate == pytest.approx(treated[0], abs=1e-12)
     np.testing.assert_allclose(post.placebos, placebos[0], atol=1e-12)

@@ -7,7 +7,7 @@ import pytest
 import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from simulated_inputs import StudySpec, simulate_study
+from simulated_inputs import StudySpec, simple_design, simulate_study
 
 from regeval.estimate.cells import ppml_term
 from regeval.estimate.design import Window, designs_from
@@ -205,8 +205,10 @@ def composition_shift(effect: float, common_exposure: bool) -> tuple[CellPanel, 
         treated="01",
     )
     days = MONTHS.astype("datetime64[D]")
-    window = Window(days[0], days[INTERVENTION - 1], days[INTERVENTION], days[-1])
-    return cells, window
+    design = simple_design(
+        days, (days[0], days[INTERVENTION - 1]), (days[INTERVENTION], days[-1]), days[INTERVENTION]
+    )
+    return cells, design.window("outcome_a")
 
 
 def county_total_poisson(cells: CellPanel, window: Window) -> float:
@@ -257,7 +259,7 @@ def test_ppml_recovers_a_planted_effect_under_a_composition_shift(
 def tables_for(spec: StudySpec) -> tuple:
     """Simulated tables, the study's design and its window."""
     tables = simulate_study(spec)
-    design = designs_from(tables["studies"], tables["study_windows"])[spec.study_id]
+    design = designs_from(tables["studies"], tables["study_periods"])[spec.study_id]
     return tables, design, design.window(spec.outcomes[0])
 
 

@@ -10,7 +10,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     relations = {
         "studies": dbt.ref("studies"),
-        "study_windows": dbt.ref("study_windows"),
+        "study_periods": dbt.ref("study_periods"),
         "county_panel": dbt.ref("county_panel"),
         "study_panel": dbt.ref("study_panel"),
         "cell_panel": dbt.ref("cell_panel"),
