@@ -47,9 +47,11 @@ spark-check: spark-setup
 bench: spark-setup
 	$(BIN)/python scripts/bench.py
 
+# sqlfluff compiles the project with dbt (a scratch database, never the analyst's).
 lint: setup
 	$(BIN)/ruff check regeval tests/python scripts
 	$(BIN)/python scripts/lint_sql.py
+	REGEVAL_DB=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint models macros tests analysis
 
 clean:
 	rm -rf target logs reports publish data/synthetic regeval.duckdb spark-warehouse

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from regeval.dbt import DbtError, run_dbt
+from regeval.paths import PROJECT_DIR
 
 # The singular dbt tests that check the study seeds (tests/): on their own, and against the
 # months the outcomes have data for. Each stops with one error listing every problem.
@@ -56,7 +57,9 @@ def raise_for_study_problems(target_dir: Path) -> None:
         raise StudyConfigurationError(problems)
 
 
-def check_studies(db_path: Path, data_dir: Path, work_dir: Path) -> tuple[list[str], bool]:
+def check_studies(
+    db_path: Path, data_dir: Path, work_dir: Path, project_dir: Path = PROJECT_DIR
+) -> tuple[list[str], bool]:
     """The study seeds checked on their own and, when db_path holds a built database, against its months of data.
 
     Works on a copy under work_dir (the database is never written). Returns (problems, whether
@@ -76,7 +79,14 @@ def check_studies(db_path: Path, data_dir: Path, work_dir: Path) -> tuple[list[s
     try:
         # Seeds, then both tests in one `dbt test`, so that each runs whatever the other finds.
         for command in (["seed", "--select", *seeds], ["test", "--select", *tests]):
-            run_dbt(command, db_path=scratch, data_dir=data_dir, target_dir=target_dir, quiet=True)
+            run_dbt(
+                command,
+                db_path=scratch,
+                data_dir=data_dir,
+                target_dir=target_dir,
+                quiet=True,
+                project_dir=project_dir,
+            )
     except DbtError as error:
         problems = problems_from_run(target_dir)
         if not problems:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from regeval import pipeline, warehouse
+from regeval import pipeline, studies, warehouse
 from regeval.dbt import run_dbt
 from regeval.paths import PROJECT_DIR
 from regeval.pipeline import RunConfig
@@ -196,3 +197,71 @@ def test_run_help_lists_every_environment_variable() -> None:
         used |= set(re.findall(r"REGEVAL_[A-Z_]+", path.read_text(encoding="utf-8")))
     assert len(used) > 10
     assert sorted(name for name in used if name not in result.stdout) == []
+
+
+def test_study_problems_in_the_analysts_words(
+    built_db: Path, small_register: Path, tmp_path: Path
+) -> None:
+    """A county code that is no county and a post window past the data: both named, study by study, at once."""
+    project = _project_copy(tmp_path)
+    units = project / "seeds" / "studies" / "study_units.csv"
+    table = pd.read_csv(units, dtype=str, keep_default_na=False)
+    row = table.index[(table["study_id"] == "hedmark_2014_aap") & (table["role"] == "control")][0]
+    table.loc[row, "county_code"] = "5"
+    table.to_csv(units, index=False)
+    windows = project / "seeds" / "studies" / "study_windows.csv"
+    table = pd.read_csv(windows, dtype=str, keep_default_na=False)
+    rows = (table["study_id"] == "hedmark_2014_jobseekers") & (table["variant"] == "all_months")
+    table.loc[rows, "post_end"] = "2016-12-01"
+    table.to_csv(windows, index=False)
+    with duckdb.connect(str(built_db), read_only=True) as connection:
+        (last,) = connection.execute(
+            "select max(period_start) from internal.int_outcomes__county_periods "
+            "where domain = 'jobseekers' and source = 'register'"
+        ).fetchone()
+    problems, with_data = studies.check_studies(
+        built_db, small_register, tmp_path / "work", project_dir=project
+    )
+    assert with_data
+    assert sorted(problems) == [
+        "study hedmark_2014_aap: county code '5' is not a county (counties.csv)",
+        (
+            "study hedmark_2014_jobseekers: post window 2014-12..2016-12 (all_months) is past "
+            f"the last month of data ({last:%Y-%m})"
+        ),
+    ]
+    # Without a database only the seeds are checked.
+    problems, with_data = studies.check_studies(
+        tmp_path / "none.duckdb", small_register, tmp_path / "work2", project_dir=project
+    )
+    assert not with_data
+    assert problems == ["study hedmark_2014_aap: county code '5' is not a county (counties.csv)"]
+
+
+def test_shipped_studies_pass_the_study_checks(
+    built_db: Path, small_register: Path, tmp_path: Path
+) -> None:
+    assert studies.check_studies(built_db, small_register, tmp_path) == ([], True)
+
+
+def test_exposures_declare_what_publish_and_the_report_read(tmp_path: Path) -> None:
+    from regeval import publish
+    from regeval.report import data as report_data
+
+    run_dbt(
+        ["parse"],
+        db_path=tmp_path / "x.duckdb",
+        data_dir=tmp_path,
+        target_dir=tmp_path / "t",
+        quiet=True,
+    )
+    manifest = json.loads((tmp_path / "t" / "manifest.json").read_text())
+    declared = {
+        exposure["name"]: {node.split(".")[-1] for node in exposure["depends_on"]["nodes"]}
+        for exposure in manifest["exposures"].values()
+    }
+    assert (
+        set(publish.PUBLISHED_TABLES) | {"outcomes", "study_outcome_windows"} == declared["publish"]
+    )
+    read = set(report_data.REQUIRED_TABLES) | set(report_data.OPTIONAL_TABLES)
+    assert read == declared["report"]
