@@ -211,14 +211,13 @@ def main() -> int:
         )
         print_model_times(work / "target" / "run_results.json")
         time_unpivot(db, work / "target", results)
-        from regeval.estimate import run_estimation
+        from regeval.estimate import estimate_tables
+        from regeval.estimate.panels import read_inputs
 
         timed(
-            "estimation (regressions, placebos, inference, calibration)",
+            "estimation (regressions, placebos, inference, calibration; inside dbt build above)",
             results,
-            run_estimation,
-            db,
-            progress=lambda line: print(f"  {line}"),
+            lambda: estimate_tables(read_inputs(db), progress=lambda line: print(f"  {line}")),
         )
         panel = evaluate_panel_40x30()
         timed(

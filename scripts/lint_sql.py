@@ -1,4 +1,4 @@
-"""Portable SQL: DuckDB-only constructs are forbidden in models/, macros/ and tests/ outside macros/cross_database/.
+"""Portable SQL: DuckDB-only constructs are forbidden in models/, macros/, tests/ and analysis/ outside macros/cross_database/.
 
 Run by `make lint`. The dispatch layer (macros/cross_database/) holds each engine's own SQL;
 everywhere else the SQL must run on DuckDB and Spark alike. Jinja and SQL comments are skipped.
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-CHECKED = ("models", "macros", "tests")
+CHECKED = ("models", "macros", "tests", "analysis")
 DISPATCH_LAYER = Path("macros") / "cross_database"
 SKIPPED = (Path("tests") / "python",)
 
@@ -72,7 +72,7 @@ def findings(path: Path, text: str) -> list[str]:
 
 
 def checked_files(root: Path = PROJECT_DIR) -> list[Path]:
-    """dbt_project.yml and the .sql and .yml files of models/, macros/ and tests/ outside the dispatch layer."""
+    """dbt_project.yml and the .sql and .yml files of models/, macros/, tests/ and analysis/ outside the dispatch layer."""
     files = [Path("dbt_project.yml")] if (root / "dbt_project.yml").is_file() else []
     for folder in CHECKED:
         for path in sorted((root / folder).rglob("*")):

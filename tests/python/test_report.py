@@ -31,12 +31,9 @@ STUDY_B = "hedmark_2014_aap"
 
 @pytest.fixture(scope="module")
 def estimated_db(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the built database with the estimation tables written by run_estimation."""
-    from regeval.estimate import run_estimation
-
+    """A copy of the built database (dbt build estimates inside the DAG)."""
     db = tmp_path_factory.mktemp("report_db") / "regeval.duckdb"
     shutil.copyfile(built_db, db)
-    run_estimation(db)
     return db
 
 
