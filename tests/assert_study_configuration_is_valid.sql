@@ -205,12 +205,4 @@ problems as (
     )
 ),
 
-listed as (
-    select {{ string_agg_distinct('problem', '\n') }} as all_problems
-    from problems
-)
-
-select problems.*
-from problems
-cross join listed
-where (case when listed.all_problems is not null then {{ raise_error("listed.all_problems") }} end) is null
+{{ raise_problems() }}
