@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from regeval import warehouse
+
 ESTIMATION_ROLES = ("treated", "control")
 
 # What estimation reads of each input relation: (columns, filter).
@@ -88,5 +90,11 @@ def read_inputs(db_path: Path) -> Inputs:
     """The estimation inputs from the tables of those names in a DuckDB file (read-only)."""
     if not Path(db_path).exists():
         raise FileNotFoundError(f"no DuckDB file at {db_path}")
+    schemas = {"studies": warehouse.study_config_schema()}
     with duckdb.connect(str(db_path), read_only=True) as connection:
-        return inputs_from({name: connection.table(name) for name in QUERIES})
+        return inputs_from(
+            {
+                name: connection.table(f"{schemas.get(name, warehouse.ANALYST)}.{name}")
+                for name in QUERIES
+            }
+        )
