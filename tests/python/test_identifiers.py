@@ -90,9 +90,9 @@ def test_report_refuses_a_study_id_that_is_a_path(built_db: Path, tmp_path: Path
     shutil.copyfile(built_db, database)
     with duckdb.connect(str(database)) as connection:
         for table in (
-            "studies",
-            "study_units",
-            "study_windows",
+            "study_config.studies",
+            "study_config.study_units",
+            "study_config.study_windows",
             "study_outcome_windows",
             "county_panel",
             "study_panel",
