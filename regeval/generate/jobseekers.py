@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -254,8 +255,12 @@ def build_table(
     absent_spell: np.ndarray,
     absent_month: np.ndarray,
     ids: persons.PersonIds,
+    stays: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Columns of jobseeker_months (codes for strings), sorted by person and month."""
+    """Columns of jobseeker_months (codes for strings), sorted by person and month.
+
+    stays(spell, county, month), if given, says which rows remain (the planted roll-out).
+    """
     n_spells = len(root)
     first = np.maximum(s.start, 0).astype(np.int64)
     n_rows = np.where(s.end >= 0, s.end - first + 1, 0)
@@ -276,6 +281,9 @@ def build_table(
     keep = np.ones(len(spell), dtype=bool)
     keep[offset[absent_spell] + absent_month - first[absent_spell]] = False
     spell, month = spell[keep], month[keep]
+    if stays is not None:
+        remain = stays(spell, s.county[spell].astype(np.int64), month)
+        spell, month = spell[remain], month[remain]
     r = root[spell]
     duration = month - s.start[spell]
     on_dp = s.dagpenger[spell] & (duration >= s.delay[spell]) & (duration < s.dp_end[spell])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from regeval.generate import aap, counties, jobseekers, months, sickness, writer
+from regeval.generate import aap, counties, jobseekers, months, rollout, sickness, writer
 from regeval.generate.persons import PersonIds
 from regeval.generate.scenario import Planted, truth
 
@@ -70,7 +70,13 @@ def generate_register(
     lf_real = counties.labour_force_real()
     spells, absent_spell, absent_month = jobseekers.simulate(rng, scale, lf_real, planted)
     root = jobseekers.link_returns(rng, spells)
-    table = jobseekers.build_table(rng, spells, root, absent_spell, absent_month, ids)
+    plan = rollout.RollOut()
+    n_spells = len(root)
+
+    def stays(spell: np.ndarray, county: np.ndarray, month: np.ndarray) -> np.ndarray:
+        return rollout.kept(plan, seed, n_spells, spell, county, month)
+
+    table = jobseekers.build_table(rng, spells, root, absent_spell, absent_month, ids, stays=stays)
     del spells, root, absent_spell, absent_month
     done("jobseeker_months", table, t)
     del table
@@ -101,7 +107,12 @@ def generate_register(
 
     writer.write_text(
         out_dir / TRUTH_FILE,
-        json.dumps(truth(planted, scale, seed), indent=2, ensure_ascii=False) + "\n",
+        json.dumps(
+            {**truth(planted, scale, seed), rollout.STUDY_ID: plan.truth()},
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n",
     )
     seconds = round(time.perf_counter() - began, 1)
     say(f"done in {seconds} s")
