@@ -14,6 +14,7 @@ QUERIES = {
     "studies": """
         select study_id, intervention_month, earlier_intervention_month, placebo_start, placebo_end
         from main.studies
+        where design = 'single_county'
         order by study_id
     """,
     "study_windows": """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from regeval.estimate.linear import county_terms, pooled_term
 from regeval.estimate.panels import Inputs, read_inputs
 from regeval.estimate.placebos import leave_one_out_rows, space_rows, time_rows
 from regeval.estimate.results import Outcome, calibration_rows, evaluation_rows, term_rows
+from regeval.estimate.rollout import rollout_tables
 from regeval.estimate.sample import Panel, cell_panel, county_panel, group_panel
 from regeval.estimate.threads import blas_threads
 from regeval.estimate.write import TABLES, write_tables
@@ -26,7 +27,7 @@ from regeval.estimate.write import TABLES, write_tables
 
 @dataclass
 class Rows:
-    """Rows collected for the three output tables."""
+    """Rows collected for the single-county output tables."""
 
     regression_effects: list[dict] = field(default_factory=list)
     placebo_effects: list[dict] = field(default_factory=list)
@@ -35,14 +36,19 @@ class Rows:
 
     def extend(self, other: Rows) -> None:
         """Append another collection's rows."""
-        for name in TABLES:
+        for name in self.tables():
             getattr(self, name).extend(getattr(other, name))
+
+    @staticmethod
+    def tables() -> list[str]:
+        """The tables of single-county studies (roll-out studies have their own, regeval.estimate.rollout)."""
+        return [f.name for f in fields(Rows)]
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The rows as DataFrames with the tables' columns; Holm-adjusted p-values across outcomes."""
         frames = {
-            name: pd.DataFrame(getattr(self, name), columns=list(columns))
-            for name, columns in TABLES.items()
+            name: pd.DataFrame(getattr(self, name), columns=list(TABLES[name]))
+            for name in self.tables()
         }
         frames["regression_effects"] = with_holm(frames["regression_effects"])
         return frames
@@ -192,7 +198,13 @@ def run_estimation(db_path: Path, progress: Callable[[str], None] | None = None)
                 f"estimate {study_id}: {n} outcome(s) in {time.perf_counter() - study_started:.1f} s"
                 f"; {recommended_summary(study_rows)}"
             )
-    written = write_tables(db_path, rows.frames())
+    rollout_started = time.perf_counter()
+    rollout = rollout_tables(db_path)
+    say(
+        f"estimate roll-out studies: {rollout['rollout_inference']['study_id'].nunique()} "
+        f"study(ies) in {time.perf_counter() - rollout_started:.1f} s"
+    )
+    written = write_tables(db_path, {**rows.frames(), **rollout})
     seconds = time.perf_counter() - started
     say(
         "estimate: wrote "
