@@ -281,9 +281,6 @@ def build_table(
     keep = np.ones(len(spell), dtype=bool)
     keep[offset[absent_spell] + absent_month - first[absent_spell]] = False
     spell, month = spell[keep], month[keep]
-    if stays is not None:
-        remain = stays(spell, s.county[spell].astype(np.int64), month)
-        spell, month = spell[remain], month[remain]
     r = root[spell]
     duration = month - s.start[spell]
     on_dp = s.dagpenger[spell] & (duration >= s.delay[spell]) & (duration < s.dp_end[spell])
@@ -293,7 +290,7 @@ def build_table(
     ]
     p_prog = np.minimum(p_prog * np.where(s.dagpenger[spell], 1.0, 1.3), 1.0)
     status = np.where(rng.random(len(spell)) < p_prog, 2, np.where(s.partial[spell], 1, 0))
-    return {
+    columns = {
         "person_id": pid[r],
         "month": months.days(month),
         "county_code": s.county[spell],
@@ -304,3 +301,9 @@ def build_table(
         "has_dagpenger": on_dp,
         "spell_start": (months.days(s.start)[spell] - s.lead_days[spell]).astype(np.int32),
     }
+    if stays is None:
+        return columns
+    # Applied after every draw above, so that the main random stream (and every later table)
+    # is the same with and without the roll-out.
+    remain = stays(spell, s.county[spell].astype(np.int64), month)
+    return {name: values[remain] for name, values in columns.items()}

@@ -41,8 +41,12 @@ def generate_register(
     scale: float = 1.0,
     seed: int = 2015,
     progress: Callable[[str], None] | None = None,
+    roll_out: rollout.RollOut | None = None,
 ) -> dict:
-    """Write the seven register tables and truth.json into out_dir; returns a summary."""
+    """Write the seven register tables and truth.json into out_dir; returns a summary.
+
+    roll_out is the planted roll-out (default rollout.RollOut(); one without adoptions plants none).
+    """
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     out_dir = Path(out_dir)
@@ -70,7 +74,7 @@ def generate_register(
     lf_real = counties.labour_force_real()
     spells, absent_spell, absent_month = jobseekers.simulate(rng, scale, lf_real, planted)
     root = jobseekers.link_returns(rng, spells)
-    plan = rollout.RollOut()
+    plan = roll_out if roll_out is not None else rollout.RollOut()
     n_spells = len(root)
 
     def stays(spell: np.ndarray, county: np.ndarray, month: np.ndarray) -> np.ndarray:

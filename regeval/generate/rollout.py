@@ -51,7 +51,7 @@ class RollOut:
 
     def truth(self) -> dict:
         """The truth.json entry: adoption months and the planted effect by event time."""
-        last = max(months.LAST - months.index(start) for _, start in self.adoption)
+        last = max((months.LAST - months.index(start) for _, start in self.adoption), default=-1)
         return {
             "adoption": {code: f"{start}-01" for code, start in self.adoption},
             "planted": (
