@@ -37,6 +37,9 @@ from regeval.estimate.threads import blas_threads
 from regeval.estimate.write import TABLES
 
 MAX_ASSIGNMENTS = 5000
+# Assignment codes besides a cohort's number: never treated, and left out (a county actually
+# treated, when fake cohorts are drawn among the never-treated ones only).
+NEVER, OUTSIDE = -1, -2
 SEED = 16
 LEVEL = 0.95
 WEIGHTINGS = ("unweighted", "denominator")
@@ -101,7 +104,11 @@ def _cells(series: Series) -> Cells:
 
 
 def aggregated_effects(
-    series: Series, assignment: np.ndarray, weighting: str, scale: str
+    series: Series,
+    assignment: np.ndarray,
+    weighting: str,
+    scale: str,
+    cells_out: dict[tuple[int, int], np.ndarray] | None = None,
 ) -> dict[tuple, np.ndarray]:
     """Event-time, cohort and overall effects for each row of `assignment` (R x county: cohort number or -1).
 
@@ -118,8 +125,10 @@ def aggregated_effects(
         [np.datetime64(g) for g in cells.cohorts] or [np.datetime64("NaT")], dtype="datetime64[D]"
     )
     period_dates = np.array([np.datetime64(p) for p in series.periods], dtype="datetime64[D]")
-    never = assignment < 0
-    first_of = np.where(never, np.datetime64("NaT"), cohort_dates[np.maximum(assignment, 0)])
+    never = assignment == NEVER  # OUTSIDE: not in this assignment's study at all
+    first_of = np.where(
+        assignment >= 0, cohort_dates[np.maximum(assignment, 0)], np.datetime64("NaT")
+    )
     by_event: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
     by_cohort: dict[int, list[np.ndarray]] = {}
     cohort_size: dict[int, np.ndarray] = {}
@@ -151,6 +160,8 @@ def aggregated_effects(
             if e >= 0:
                 by_cohort.setdefault(g, []).append(att[:, t])
                 cohort_size.setdefault(g, t_sum[:, t])
+            if cells_out is not None:
+                cells_out[(g, t)] = att[:, t]
     out: dict[tuple, np.ndarray] = {}
     for e, parts in sorted(by_event.items()):
         atts = np.column_stack([a for a, _ in parts])
@@ -202,7 +213,8 @@ def _multiset_assignments(
         for _ in range(MAX_ASSIGNMENTS):
             drawn = rng.permutation(labels)
             parts.append([[pool[i] for i in np.flatnonzero(drawn == g)] for g in range(len(sizes))])
-    out = np.full((len(parts), n_units), -1, dtype=int)
+    out = np.full((len(parts), n_units), OUTSIDE, dtype=int)
+    out[:, pool] = NEVER
     for r, part in enumerate(parts):
         for g, members in enumerate(part):
             out[r, list(members)] = g
@@ -333,8 +345,15 @@ def _bases(effects: pd.DataFrame) -> dict[tuple, float]:
     return out
 
 
-def staggered_twfe(series: Series, weighting: str, scale: str) -> float:
-    """The naive static two-way fixed-effects estimate: y ~ county + period + treated-since-adoption."""
+def staggered_twfe(series: Series, weighting: str, scale: str) -> tuple[float, np.ndarray]:
+    """The naive static two-way fixed-effects estimate: y ~ county + period + treated-since-adoption.
+
+    Returns the coefficient and the weight the regression puts on each (county, period):
+    with y = fixed effects + the treated cells' effects, the coefficient is the sum of
+    those weights times the effects (de Chaisemartin and D'Haultfoeuille 2020, Theorem 1),
+    weights = regression weight x the treatment indicator's residual on the fixed effects,
+    normalised to sum to 1 over the treated cells.
+    """
     y = series.rate.astype(float)
     if scale == "log":
         y = np.log(np.where(y > 0, y, np.nan))
@@ -346,19 +365,18 @@ def staggered_twfe(series: Series, weighting: str, scale: str) -> float:
     )
     dates = np.array([np.datetime64(p) for p in series.periods], dtype="datetime64[D]")
     treated = (first[:, None] <= dates[None, :]) & ~np.isnat(first)[:, None]
-    keep = np.isfinite(y)
     w = series.denominator if weighting == "denominator" else np.ones_like(y)
-    keep &= np.isfinite(w)
-    design = np.column_stack(
-        [
-            treated[keep].astype(float),
-            np.eye(n)[unit[keep]],
-            np.eye(t)[period[keep]][:, 1:],
-        ]
-    )
+    keep = np.isfinite(y) & np.isfinite(w)
+    effects = np.column_stack([np.eye(n)[unit[keep]], np.eye(t)[period[keep]][:, 1:]])
     root_w = np.sqrt(w[keep])
+    d = treated[keep].astype(float)
+    design = np.column_stack([d, effects])
     coef, *_ = np.linalg.lstsq(design * root_w[:, None], y[keep] * root_w, rcond=None)
-    return float(coef[0])
+    fitted, *_ = np.linalg.lstsq(effects * root_w[:, None], d * root_w, rcond=None)
+    residual = d - effects @ fitted
+    cell_weight = np.zeros_like(y)
+    cell_weight[keep] = w[keep] * residual * d
+    return float(coef[0]), cell_weight / cell_weight.sum()
 
 
 def twfe_rows(
@@ -369,21 +387,36 @@ def twfe_rows(
     outcome_id: str,
     bases: dict[tuple, float],
 ) -> list[dict]:
-    """The naive staggered TWFE row (no inference: shown for its bias against the group-time effects)."""
-    estimate = staggered_twfe(series, weighting, scale)
+    """The naive staggered TWFE and what the group-time effects imply for it (no inference: shown for its bias).
+
+    'twfe_implied_by_att' = sum over treated cells of the TWFE weight x ATT(g, t): the
+    coefficient the regression would give if the group-time effects were the truth and
+    parallel trends held, so its difference from the overall group-time effect is the bias
+    theory predicts for this design.
+    """
+    estimate, cell_weight = staggered_twfe(series, weighting, scale)
+    cells: dict[tuple[int, int], np.ndarray] = {}
+    aggregated_effects(series, _actual(series), weighting, scale, cells)
+    cohort_of = _actual(series)[0]
+    implied = 0.0
+    for (g, t), att in cells.items():
+        members = cohort_of == g
+        if np.isfinite(att[0]):
+            implied += float(cell_weight[members, t].sum() * att[0])
     base = bases.get(("overall",), np.nan)
     return [
         {
             "study_id": study_id,
             "outcome_id": outcome_id,
-            "estimator": "twfe_staggered",
+            "estimator": estimator,
             "weighting": weighting,
             "scale": scale,
             "aggregation": "overall",
             "inference": "none",
-            "estimate": estimate,
-            "estimate_pct": _percent(scale, estimate, base),
+            "estimate": value,
+            "estimate_pct": _percent(scale, value, base),
         }
+        for estimator, value in (("twfe_staggered", estimate), ("twfe_implied_by_att", implied))
     ]
 
 

@@ -199,20 +199,30 @@ def twfe_table(data: RolloutData, outcome_id: str) -> list[dict]:
             (overall["estimator"] == "callaway_santanna") & (overall["inference"] == INTERVAL)
         ]
         twfe = overall[overall["estimator"] == "twfe_staggered"]
-        if not len(cs) or not len(twfe):
+        implied = overall[overall["estimator"] == "twfe_implied_by_att"]
+        if not len(cs) or not len(twfe) or not len(implied):
             continue
         a, b = float(cs["estimate_pct"].iloc[0]), float(twfe["estimate_pct"].iloc[0])
+        c = float(implied["estimate_pct"].iloc[0])
         rows.append(
             {
                 "variant": f"{weighting}, {scale}",
                 "cs": fmt.pct(a),
                 "interval": _interval(cs),
+                "implied": fmt.pct(c),
+                "predicted": fmt.number(c - a, 2),
                 "twfe": fmt.pct(b),
-                "difference": fmt.number(b - a, 1),
-                "toward_zero": "yes" if abs(b) < abs(a) and np.sign(a) == np.sign(b) else "no",
+                "difference": fmt.number(b - a, 2),
+                "toward_zero": _toward_zero(a, c),
+                "twfe_toward_zero": _toward_zero(a, b),
             }
         )
     return rows
+
+
+def _toward_zero(reference: float, value: float) -> str:
+    """'yes' when value is nearer zero than reference on the same side."""
+    return "yes" if abs(value) < abs(reference) and np.sign(value) == np.sign(reference) else "no"
 
 
 def _pct(values: pd.Series) -> str:
