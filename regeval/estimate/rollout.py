@@ -179,7 +179,8 @@ def aggregated_effects(
     if totals:
         effects = np.column_stack([e for e, _ in totals])
         sizes = np.column_stack([s for _, s in totals])
-        out[("overall",)] = (effects * sizes).sum(axis=1) / sizes.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN when no cohort has data
+            out[("overall",)] = (effects * sizes).sum(axis=1) / sizes.sum(axis=1)
     return out
 
 
