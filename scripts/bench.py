@@ -1,5 +1,9 @@
 """Benchmark: times of the main steps at a chosen scale, the new-job-seeker rule as a window against a self anti-join, and dbt build on DuckDB beside Spark.
 
+The group-time models of roll-out studies are timed as a share of the rest of `dbt build`
+(summed node times from one build's run_results.json, so the share does not depend on how
+dbt's two threads overlapped).
+
 Run with `make bench` (REGEVAL_BENCH_SCALE, default 1.0 = Norway's size). The figures are
 printed, not asserted: this machine is noisy, so compare the ratios measured in one run.
 The engine section (REGEVAL_BENCH_ENGINE_SCALES, default 0.1,0.5; empty to skip) builds a
@@ -74,6 +78,30 @@ def print_model_times(run_results: Path) -> None:
         totals[family] = totals.get(family, 0.0) + result["execution_time"]
     for family, seconds in sorted(totals.items()):
         print(f"  {family:<53} {seconds:8.1f} s (summed model times)")
+
+
+ROLLOUT_MODELS = ("int_rollout__county_changes", "group_time_effects", "event_time_effects")
+
+
+def rollout_share(run_results: Path) -> tuple[float, float]:
+    """Seconds of the group-time models (with their data and unit tests) and of every other node, summed."""
+    rollout = other = 0.0
+    for result in json.loads(run_results.read_text())["results"]:
+        name = result["unique_id"]
+        if any(model in name for model in ROLLOUT_MODELS):
+            rollout += result["execution_time"]
+        else:
+            other += result["execution_time"]
+    return rollout, other
+
+
+def print_rollout_share(run_results: Path) -> None:
+    """How much the group-time models add to dbt build (target: under 20 %), from one build."""
+    rollout, other = rollout_share(run_results)
+    print(
+        f"  {'group-time models and their tests (roll-out studies)':<53} {rollout:8.1f} s "
+        f"(summed node times): +{100 * rollout / other:.1f} % on the other {other:.1f} s"
+    )
 
 
 def evaluate_panel_40x30() -> pd.DataFrame:
@@ -210,6 +238,7 @@ def main() -> int:
             quiet=True,
         )
         print_model_times(work / "target" / "run_results.json")
+        print_rollout_share(work / "target" / "run_results.json")
         time_unpivot(db, work / "target", results)
         from regeval.estimate import estimate_tables
         from regeval.estimate.panels import read_inputs

@@ -1,4 +1,4 @@
-{# The study panel's group counts and denominators are the sums over the treated and control counties of the county panel. #}
+{# The study panel's group counts and denominators are the sums over the treated and control counties of the county panel (single-county studies; roll-out studies have group-time effects instead). #}
 with summed as (
     select
         study_id,
@@ -10,6 +10,7 @@ with summed as (
         count(*) as n_counties
     from {{ ref('county_panel') }}
     where role in ('treated', 'control')
+        and study_id in (select study_id from {{ ref('studies') }} where design = 'single_county')
     group by all
 )
 

@@ -1,6 +1,10 @@
-{# Register outcome counts by study, county, period and composition cell with their exposure, for the composition-adjusted Poisson model (internal: not published). #}
+{# Register outcome counts by single-county study, county, period and composition cell with their exposure, for the composition-adjusted Poisson model (internal: not published). #}
 with study_outcomes as (
-    select distinct study_id, outcome_id from {{ ref('study_outcome_windows') }}
+    select distinct windows.study_id, windows.outcome_id
+    from {{ ref('study_outcome_windows') }} as windows
+    inner join {{ ref('studies') }} as studies
+        on studies.study_id = windows.study_id
+        and studies.design = 'single_county'
 ),
 
 study_counties as (

@@ -1,7 +1,13 @@
-{# Every outcome of every study by group (treated, control) and period: pooled counts, denominator and rate, and the number of counties pooled. #}
-with county_panel as (
+{# Every outcome of every single-county study by group (treated, control) and period: pooled counts, denominator and rate, and the number of counties pooled. #}
+with single_county_studies as (
+    select study_id from {{ ref('studies') }}
+    where design = 'single_county'
+),
+
+county_panel as (
     select * from {{ ref('county_panel') }}
     where role in ('treated', 'control')
+        and study_id in (select study_id from single_county_studies)
 ),
 
 pooled as (

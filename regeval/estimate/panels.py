@@ -17,7 +17,7 @@ ESTIMATION_ROLES = ("treated", "control")
 QUERIES = {
     "studies": (
         "study_id, intervention_month, earlier_intervention_month, placebo_start, placebo_end",
-        "true",
+        "design = 'single_county'",
     ),
     "study_periods": (
         (
@@ -65,6 +65,8 @@ class Inputs:
     county_panel: pd.DataFrame
     study_panel: pd.DataFrame
     cell_panel: pd.DataFrame
+    # The roll-out studies' inputs (regeval.estimate.rollout.rollout_inputs).
+    rollout: dict[str, pd.DataFrame]
 
 
 def _as_days(frame: pd.DataFrame) -> pd.DataFrame:
@@ -76,25 +78,39 @@ def _as_days(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def inputs_from(relations: Mapping[str, duckdb.DuckDBPyRelation]) -> Inputs:
-    """The estimation inputs from a relation per input name (dbt.ref(...) in the estimation model)."""
+    """The estimation inputs from a relation per input name (dbt.ref(...) in the estimation model).
+
+    Without the roll-out relations (rollout.RELATIONS) there are no roll-out studies to estimate.
+    """
+    from regeval.estimate.rollout import RELATIONS, empty_inputs, rollout_inputs
+
     frames = {}
     for name, (columns, condition) in QUERIES.items():
         relation = relations[name].filter(condition).project(columns)
         if name in ORDER:
             relation = relation.order(ORDER[name])
         frames[name] = _as_days(relation.df())
-    return Inputs(**frames)
+    has_rollout = all(name in relations for name in RELATIONS)
+    return Inputs(**frames, rollout=rollout_inputs(relations) if has_rollout else empty_inputs())
 
 
 def read_inputs(db_path: Path) -> Inputs:
     """The estimation inputs from the tables of those names in a DuckDB file (read-only)."""
+    from regeval.estimate.rollout import RELATIONS
+
     if not Path(db_path).exists():
         raise FileNotFoundError(f"no DuckDB file at {db_path}")
-    schemas = {"studies": warehouse.study_config_schema()}
+    config = warehouse.study_config_schema()
+    schemas = {"studies": config, "study_units": config}
     with duckdb.connect(str(db_path), read_only=True) as connection:
+        present = {
+            name
+            for name in {*QUERIES, *RELATIONS}
+            if name in warehouse.table_names(connection, schemas.get(name, warehouse.ANALYST))
+        }
         return inputs_from(
             {
                 name: connection.table(f"{schemas.get(name, warehouse.ANALYST)}.{name}")
-                for name in QUERIES
+                for name in present
             }
         )

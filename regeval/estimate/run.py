@@ -1,10 +1,10 @@
-"""The estimation entry point: every study and outcome of the inputs, as the four estimate tables (the dbt model int_estimates_computed calls it)."""
+"""The estimation entry point: every study and outcome of the inputs, as the estimate tables (the dbt model int_estimates_computed calls it)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from regeval.estimate.linear import county_terms, pooled_term
 from regeval.estimate.panels import Inputs
 from regeval.estimate.placebos import leave_one_out_rows, space_rows, time_rows
 from regeval.estimate.results import Outcome, calibration_rows, evaluation_rows, term_rows
+from regeval.estimate.rollout import rollout_tables
 from regeval.estimate.sample import Panel, cell_panel, county_panel, group_panel
 from regeval.estimate.tables import columns
 from regeval.estimate.threads import blas_threads
@@ -25,7 +26,7 @@ from regeval.estimate.threads import blas_threads
 
 @dataclass
 class Rows:
-    """Rows collected for the four estimate tables."""
+    """Rows collected for the single-county estimate tables."""
 
     regression_effects: list[dict] = field(default_factory=list)
     placebo_effects: list[dict] = field(default_factory=list)
@@ -34,14 +35,19 @@ class Rows:
 
     def extend(self, other: Rows) -> None:
         """Append another collection's rows."""
-        for name in columns():
+        for name in self.tables():
             getattr(self, name).extend(getattr(other, name))
+
+    @staticmethod
+    def tables() -> list[str]:
+        """The tables of single-county studies (roll-out studies have their own, regeval.estimate.rollout)."""
+        return [f.name for f in fields(Rows)]
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The rows as DataFrames with the tables' columns; Holm-adjusted p-values across outcomes."""
         frames = {
-            name: pd.DataFrame(getattr(self, name), columns=list(names))
-            for name, names in columns().items()
+            name: pd.DataFrame(getattr(self, name), columns=list(columns()[name]))
+            for name in self.tables()
         }
         frames["regression_effects"] = with_holm(frames["regression_effects"])
         return frames
@@ -168,7 +174,7 @@ def estimate_study(design: StudyDesign, inputs: Inputs) -> Rows:
 def estimate_tables(
     inputs: Inputs, progress: Callable[[str], None] | None = None
 ) -> dict[str, pd.DataFrame]:
-    """Estimate every study and outcome of the inputs; {table: rows} for the four estimate tables."""
+    """Estimate every study and outcome of the inputs; {table: rows} for every estimate table (models/marts/estimates/)."""
     started = time.perf_counter()
     say = progress or (lambda message: None)
     designs = designs_from(inputs.studies, inputs.study_periods)
@@ -186,6 +192,13 @@ def estimate_tables(
                 f"{time.perf_counter() - study_started:.1f} s; {recommended_summary(study_rows)}"
             )
     frames = rows.frames()
+    rollout_started = time.perf_counter()
+    rollout = rollout_tables(inputs.rollout)
+    say(
+        f"estimate roll-out studies: {rollout['rollout_inference']['study_id'].nunique()} "
+        f"study(ies) in {time.perf_counter() - rollout_started:.1f} s"
+    )
+    frames.update(rollout)
     say(
         "estimate: "
         + ", ".join(f"{table} {len(frame)} rows" for table, frame in frames.items())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -254,8 +255,12 @@ def build_table(
     absent_spell: np.ndarray,
     absent_month: np.ndarray,
     ids: persons.PersonIds,
+    stays: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Columns of jobseeker_months (codes for strings), sorted by person and month."""
+    """Columns of jobseeker_months (codes for strings), sorted by person and month.
+
+    stays(spell, county, month), if given, says which rows remain (the planted roll-out).
+    """
     n_spells = len(root)
     first = np.maximum(s.start, 0).astype(np.int64)
     n_rows = np.where(s.end >= 0, s.end - first + 1, 0)
@@ -285,7 +290,7 @@ def build_table(
     ]
     p_prog = np.minimum(p_prog * np.where(s.dagpenger[spell], 1.0, 1.3), 1.0)
     status = np.where(rng.random(len(spell)) < p_prog, 2, np.where(s.partial[spell], 1, 0))
-    return {
+    columns = {
         "person_id": pid[r],
         "month": months.days(month),
         "county_code": s.county[spell],
@@ -296,3 +301,9 @@ def build_table(
         "has_dagpenger": on_dp,
         "spell_start": (months.days(s.start)[spell] - s.lead_days[spell]).astype(np.int32),
     }
+    if stays is None:
+        return columns
+    # Applied after every draw above, so that the main random stream (and every later table)
+    # is the same with and without the roll-out.
+    remain = stays(spell, s.county[spell].astype(np.int64), month)
+    return {name: values[remain] for name, values in columns.items()}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from regeval.generate import aap, counties, jobseekers, months, sickness, writer
+from regeval.generate import aap, counties, jobseekers, months, rollout, sickness, writer
 from regeval.generate.persons import PersonIds
 from regeval.generate.scenario import Planted, truth
 
@@ -41,8 +41,12 @@ def generate_register(
     scale: float = 1.0,
     seed: int = 2015,
     progress: Callable[[str], None] | None = None,
+    roll_out: rollout.RollOut | None = None,
 ) -> dict:
-    """Write the seven register tables and truth.json into out_dir; returns a summary."""
+    """Write the seven register tables and truth.json into out_dir; returns a summary.
+
+    roll_out is the planted roll-out (default rollout.RollOut(); one without adoptions plants none).
+    """
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     out_dir = Path(out_dir)
@@ -70,7 +74,13 @@ def generate_register(
     lf_real = counties.labour_force_real()
     spells, absent_spell, absent_month = jobseekers.simulate(rng, scale, lf_real, planted)
     root = jobseekers.link_returns(rng, spells)
-    table = jobseekers.build_table(rng, spells, root, absent_spell, absent_month, ids)
+    plan = roll_out if roll_out is not None else rollout.RollOut()
+    n_spells = len(root)
+
+    def stays(spell: np.ndarray, county: np.ndarray, month: np.ndarray) -> np.ndarray:
+        return rollout.kept(plan, seed, n_spells, spell, county, month)
+
+    table = jobseekers.build_table(rng, spells, root, absent_spell, absent_month, ids, stays=stays)
     del spells, root, absent_spell, absent_month
     done("jobseeker_months", table, t)
     del table
@@ -101,7 +111,12 @@ def generate_register(
 
     writer.write_text(
         out_dir / TRUTH_FILE,
-        json.dumps(truth(planted, scale, seed), indent=2, ensure_ascii=False) + "\n",
+        json.dumps(
+            {**truth(planted, scale, seed), rollout.STUDY_ID: plan.truth()},
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n",
     )
     seconds = round(time.perf_counter() - began, 1)
     say(f"done in {seconds} s")

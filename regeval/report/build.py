@@ -19,6 +19,7 @@ from regeval.report.drawing import draw_all
 from regeval.report.figures import FIGURE_DIR, Context, exclusion_note, source_line
 from regeval.report.headline import headlines
 from regeval.report.plotting import Interventions
+from regeval.report.rollout import load_rollouts, write_rollout
 from regeval.report.validation import validation
 
 
@@ -169,8 +170,16 @@ def build_report(
         n_tables = len(tables) + len(calibration)
         cards.append({**facts, "n_figures": number, "n_tables": n_tables})
         say(f"report: {path.name}: {number} figures, {n_tables} tables")
+    rollout_cards = []
+    for rollout_data in load_rollouts(db_path):
+        check_identifiers("study_id", [rollout_data.study_id], str(db_path))
+        card = write_rollout(env, out_dir, rollout_data, pages.common(db_name))
+        page_names.append(card["href"])
+        figures_by_study[rollout_data.study_id] = card["n_figures"]
+        rollout_cards.append(card)
+        say(f"report: {card['href']}: {card['n_figures']} figures (roll-out study)")
     register_text = "the synthetic register" if register_is_synthetic else "register data"
-    index = pages.write_index(env, out_dir, cards, register_text, db_name)
+    index = pages.write_index(env, out_dir, cards, register_text, db_name, rollout_cards)
     names = studies[0].county_names if studies else {}
     found = validation(inference_dir, names)
     methods_page = pages.write_methods(env, out_dir, found, db_name)

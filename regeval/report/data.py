@@ -179,6 +179,8 @@ def load(db_path: Path, publish_dir: Path | None = None) -> list[StudyData]:
     studies = frames["studies"]
     result = []
     for study in studies.to_dict("records"):
+        if study.get("design", "single_county") != "single_county":
+            continue  # roll-out studies have their own page (regeval.report.rollout)
         study_id = study["study_id"]
         panel = _for_study(frames["study_panel"], study_id)
         present_outcomes = set(panel["outcome_id"]) | set(

@@ -33,7 +33,7 @@ def environment() -> Environment:
     )
 
 
-def _common(db_name: str) -> dict:
+def common(db_name: str) -> dict:
     """Values every page uses."""
     return {
         "db_name": db_name,
@@ -45,11 +45,16 @@ def _common(db_name: str) -> dict:
 
 
 def write_index(
-    env: Environment, out_dir: Path, studies: list[dict], register_text: str, db_name: str
+    env: Environment,
+    out_dir: Path,
+    studies: list[dict],
+    register_text: str,
+    db_name: str,
+    rollouts: list[dict] | None = None,
 ) -> Path:
-    """Write index.html."""
+    """Write index.html: a card per single-county study, then one per roll-out study."""
     html = env.get_template("index.html").render(
-        studies=studies, register_text=register_text, **_common(db_name)
+        studies=studies, rollouts=rollouts or [], register_text=register_text, **common(db_name)
     )
     path = inside(out_dir, "index.html")
     path.write_text(html, encoding="utf-8")
@@ -58,7 +63,7 @@ def write_index(
 
 def write_study(env: Environment, out_dir: Path, context: dict, db_name: str) -> Path:
     """Write <study_id>.html."""
-    html = env.get_template("study.html").render(**context, **_common(db_name))
+    html = env.get_template("study.html").render(**context, **common(db_name))
     path = inside(out_dir, f"{context['s']['study_id']}.html")
     path.write_text(html, encoding="utf-8")
     return path
@@ -67,7 +72,7 @@ def write_study(env: Environment, out_dir: Path, context: dict, db_name: str) ->
 def write_methods(env: Environment, out_dir: Path, found: Validation, db_name: str) -> Path:
     """Write methods.html: what each method assumes, the Monte Carlo tables, the real-data calibration."""
     html = env.get_template("methods.html").render(
-        validation=found, not_run=NOT_RUN, **_common(db_name)
+        validation=found, not_run=NOT_RUN, **common(db_name)
     )
     path = out_dir / METHODS_PAGE
     path.write_text(html, encoding="utf-8")

@@ -26,6 +26,8 @@ INPUT_TABLES: Schemas = {
         "placebo_start": "date",
         "placebo_end": "date",
         "gap_policy": "varchar",
+        "design": "varchar",
+        "comparison": "varchar",
     },
     "study_windows": {
         "study_id": "varchar",
@@ -37,7 +39,12 @@ INPUT_TABLES: Schemas = {
         "post_end": "date",
         "calendar_months": "varchar",
     },
-    "study_units": {"study_id": "varchar", "county_code": "varchar", "role": "varchar"},
+    "study_units": {
+        "study_id": "varchar",
+        "county_code": "varchar",
+        "role": "varchar",
+        "first_treated_month": "date",
+    },
     "county_panel": {
         "study_id": "varchar",
         "outcome_id": "varchar",
@@ -138,6 +145,8 @@ def _study_rows(spec: StudySpec) -> dict[str, pd.DataFrame]:
             "placebo_start": [months[spec.placebo[0]]],
             "placebo_end": [months[spec.placebo[1]]],
             "gap_policy": ["exclude_county"],
+            "design": ["single_county"],
+            "comparison": [None],
         }
     )
     windows = pd.DataFrame(
@@ -157,6 +166,7 @@ def _study_rows(spec: StudySpec) -> dict[str, pd.DataFrame]:
             "study_id": spec.study_id,
             "county_code": counties,
             "role": ["treated"] + ["control"] * spec.n_controls,
+            "first_treated_month": pd.NaT,
         }
     )
     return {"studies": studies, "study_windows": windows, "study_units": units}

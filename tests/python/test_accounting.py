@@ -90,12 +90,9 @@ def test_months_outside_the_countable_months_left_out_of_new_jobseekers(
 def test_counties_outside_the_study_left_out(
     accounting: pd.DataFrame, small_register: Path
 ) -> None:
-    """Job-seeker rows in counties outside Study A (02, 09-12, 14, 15) are left out of the stock."""
-    expected = file_rows(
-        small_register,
-        "jobseeker_months",
-        "county_code in ('02', '09', '10', '11', '12', '14', '15')",
-    )
+    """Job-seeker rows in counties outside every job-seeker study (09, 10, 14: not in Study A nor
+    in the roll-out study, which has 02, 11, 12 and 15) are left out of the stock."""
+    expected = file_rows(small_register, "jobseeker_months", "county_code in ('09', '10', '14')")
     assert (
         left_out(accounting, "jobseeker_months", "jobseeker_stock", "county outside every study")
         == expected
@@ -139,7 +136,9 @@ def test_rows_used_reach_the_panels(
     study: str,
     outcomes: list[str],
 ) -> None:
-    """The rows a family uses are the events counted in the study's treated and control counties of county_panel."""
+    """The rows a family uses are the events counted in the treated and control counties of county_panel,
+    over every study with the outcomes (each county-period once: Study A and the roll-out study share
+    the job-seeker outcomes)."""
     source = "aap_months" if family == "aap_inflow" else "jobseeker_months"
     used = accounting.loc[
         (accounting["source_table"] == source) & (accounting["outcome_family"] == family),
@@ -147,8 +146,10 @@ def test_rows_used_reach_the_panels(
     ].max()
     placeholders = ", ".join("?" for _ in outcomes)
     counted = db.execute(
-        f"select sum(numerator) from county_panel where study_id = ? and outcome_id in ({placeholders}) "
-        "and role in ('treated', 'control')",
-        [study, *outcomes],
+        "select sum(numerator) from (select distinct outcome_id, period_start, county_code, numerator "
+        f"from county_panel where outcome_id in ({placeholders}) and role in ('treated', 'control') "
+        "and study_id in (select study_id from studies where domain = "
+        "(select domain from studies where study_id = ?)))",
+        [*outcomes, study],
     ).fetchone()[0]
     assert used == counted

@@ -78,7 +78,8 @@ def test_seed_ids_checked_before_dbt(tmp_path: Path) -> None:
         project = copy_project(tmp_path / f"project_{len(bad)}")
         with open(project / "seeds" / "studies" / "studies.csv", "a", encoding="utf-8") as f:
             f.write(
-                f"{bad},Escape,jobseekers,register,2014-11-01,,2013-03-01,2014-10-01,exclude_county\n"
+                f"{bad},Escape,jobseekers,register,2014-11-01,,2013-03-01,2014-10-01,"
+                "exclude_county,single_county,\n"
             )
         with pytest.raises(BadIdentifierError, match="seeds/studies/studies.csv: study_id '"):
             check_seed_identifiers(project)
@@ -115,7 +116,8 @@ def test_in_place_build_stops_before_any_model(
     project = copy_project(tmp_path / "project")
     with open(project / "seeds" / "studies" / "studies.csv", "a", encoding="utf-8") as f:
         f.write(
-            f"{ESCAPE},Escape,jobseekers,register,2014-11-01,,2013-03-01,2014-10-01,exclude_county\n"
+            f"{ESCAPE},Escape,jobseekers,register,2014-11-01,,2013-03-01,2014-10-01,"
+            "exclude_county,single_county,\n"
         )
     database = tmp_path / "inplace.duckdb"
     shutil.copyfile(built_db, database)

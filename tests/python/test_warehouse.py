@@ -247,6 +247,7 @@ def test_shipped_studies_pass_the_study_checks(
 def test_exposures_declare_what_publish_and_the_report_read(tmp_path: Path) -> None:
     from regeval import publish
     from regeval.report import data as report_data
+    from regeval.report import rollout as report_rollout
 
     run_dbt(
         ["parse"],
@@ -264,4 +265,5 @@ def test_exposures_declare_what_publish_and_the_report_read(tmp_path: Path) -> N
         set(publish.PUBLISHED_TABLES) | {"outcomes", "study_outcome_windows"} == declared["publish"]
     )
     read = set(report_data.REQUIRED_TABLES) | set(report_data.OPTIONAL_TABLES)
+    read |= {"event_time_effects", "counties", "outcomes", *report_rollout.ESTIMATE_TABLES}
     assert read == declared["report"]
