@@ -79,6 +79,25 @@ INPUT_TABLES: Schemas = {
         "before_first_intervention": "boolean",
         "in_placebo_window": "boolean",
     },
+    # Read by the estimation model for roll-out studies: the simulation has none.
+    "study_outcome_windows": {
+        "study_id": "varchar",
+        "outcome_id": "varchar",
+        "variant": "varchar",
+        "pre_start": "date",
+        "post_end": "date",
+    },
+    "event_time_effects": {
+        "study_id": "varchar",
+        "outcome_id": "varchar",
+        "weighting": "varchar",
+        "scale": "varchar",
+        "aggregation": "varchar",
+        "event_time": "integer",
+        "cohort": "date",
+        "estimate": "double",
+        "treated_base": "double",
+    },
     "effects_pre_post": {
         "study_id": "varchar",
         "outcome_id": "varchar",
@@ -223,6 +242,8 @@ def simulate_study(spec: StudySpec) -> dict[str, pd.DataFrame]:
     county = pd.concat(panels, ignore_index=True)
     tables["county_panel"] = county
     tables["study_periods"] = study_periods(tables["studies"], tables["study_windows"], county)
+    for name in ("study_outcome_windows", "event_time_effects"):
+        tables[name] = pd.DataFrame(columns=list(INPUT_TABLES[name]))
     tables["study_panel"] = pool_groups(county)
     tables["effects_pre_post"] = pre_post_effects(tables["study_panel"], tables["study_windows"])
     tables["cell_panel"] = (

@@ -50,7 +50,8 @@ def test_pooled_regression_equals_effects_pre_post_for_every_study_and_outcome(
 def test_every_study_outcome_has_the_county_model_with_valid_inference(estimated_db: Path) -> None:
     outcomes = query(
         estimated_db,
-        "select distinct study_id, outcome_id from main.county_panel where role = 'treated'",
+        "select distinct study_id, outcome_id from main.county_panel where role = 'treated' "
+        "and study_id in (select study_id from study_config.studies where design = 'single_county')",
     )
     county = query(
         estimated_db,
