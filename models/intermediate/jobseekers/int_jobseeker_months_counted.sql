@@ -17,6 +17,7 @@ counted as (
         count(*) as n_rows,
         count(*) filter (where is_new) as n_new,
         count(*) filter (where duration_weeks >= 26) as n_in_duration_group,
+        count(*) filter (where repeats_key) as n_repeated_keys,
         {% for outcome in outcomes %}
         count(*) filter (where {{ outcome.condition }}) as {{ outcome.id }}{% if not loop.last %},{% endif %}
         {% endfor %}

@@ -34,6 +34,7 @@ flagged as (
         with_history.education,
         cast(extract(year from with_history.month) as integer) - with_history.birth_year as age,
         with_history.has_dagpenger,
+        coalesce(with_history.previous_month = with_history.month, false) as repeats_key,
         with_history.has_dagpenger
             or coalesce(
                 with_history.next_dagpenger_month <= {{ dbt.dateadd('month', 3, 'with_history.month') }},
