@@ -23,7 +23,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from regeval.generate import generate_register
 from regeval.paths import PROJECT_DIR
 
 BIN = Path(sys.executable).parent
@@ -35,6 +34,10 @@ OUTCOME_MODELS = [
     "+int_aap__county_months",
 ]
 DBT_FIXED_COST_MODEL = "int_population__county_years"
+GENERATE = (
+    "import sys; from pathlib import Path; from regeval.generate import generate_register; "
+    "generate_register(Path(sys.argv[1]), float(sys.argv[2]), 2015)"
+)
 SQL_STEPS = ("check the structure", "dbt build", "dbt tests of the estimation tables")
 
 
@@ -100,7 +103,11 @@ def one_scale(scale: float, work: Path) -> dict[str, Measured | float]:
     """Every measurement at one scale."""
     work.mkdir(parents=True, exist_ok=True)
     data, db = work / "register", work / "bench.duckdb"
-    generate_register(data, scale, 2015)
+    # In a child process: a child's peak memory counts this process's memory at the fork,
+    # so this process must stay small.
+    measure(
+        [sys.executable, "-c", GENERATE, str(data), str(scale)], work, environment(db, data, work)
+    )
     found: dict[str, Measured | float] = {}
     found["dbt build"] = dbt(["build"], db, data, work)
     models_db = work / "models.duckdb"
