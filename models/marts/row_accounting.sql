@@ -67,12 +67,12 @@ jobseeker_groups as (
     select
         county_code,
         month as period_start,
-        is_new,
-        duration_weeks >= 26 as in_duration_group,
-        {{ age_group('age', 'three') }} is null as is_outside_cell_ages,
-        count(*) as n_rows
-    from {{ ref('int_jobseeker_months_flagged') }}
-    group by all
+        sum(n_rows) as n_rows,
+        sum(n_rows - n_new) as n_not_new,
+        sum(n_rows - n_in_duration_group) as n_under_26_weeks,
+        coalesce(sum(n_rows) filter (where age_group is null), 0) as n_outside_cell_ages
+    from {{ ref('int_jobseeker_months_counted') }}
+    group by county_code, month
 ),
 
 labour_force_groups as (
@@ -157,54 +157,34 @@ family_rows as (
         cast(null as string) as late_reason,
         n_rows
     from jobseeker_groups
-
-    union all
-
-    select
-        'jobseeker_months',
-        'jobseeker_duration',
-        'duration_26_51_dagpenger',
-        'county_panel',
-        'month',
-        county_code,
-        period_start,
-        null,
-        'month outside the job-seeker series',
-        case when not in_duration_group then 'job seeker for under 26 weeks (in no duration group)' end,
-        n_rows
-    from jobseeker_groups
-
-    union all
-
-    select
-        'jobseeker_months',
-        'new_jobseekers',
-        'new_jobseekers_dagpenger',
-        'county_panel',
-        'month',
-        county_code,
-        period_start,
-        null,
+{% for family, outcome_id, panel, period_reason, left_out, late_reason in [
+    ('jobseeker_duration', 'duration_26_51_dagpenger', 'county_panel', 'month outside the job-seeker series',
+        'n_under_26_weeks', 'job seeker for under 26 weeks (in no duration group)'),
+    ('new_jobseekers', 'new_jobseekers_dagpenger', 'county_panel',
         'month outside the countable months (from the third month of data to three months before the last)',
-        case when not is_new then 'not a new job seeker (registered at one of the two updates before)' end,
-        n_rows
-    from jobseeker_groups
-
+        'n_not_new', 'not a new job seeker (registered at one of the two updates before)'),
+    ('jobseeker_cells', 'jobseekers_dagpenger', 'cell_panel', 'month outside the job-seeker series',
+        'n_outside_cell_ages', 'age outside 18-66 (no composition cell)'),
+] %}
+    {% for n_rows, reason in [('n_rows - ' ~ left_out, none), (left_out, late_reason)] %}
     union all
 
     select
         'jobseeker_months',
-        'jobseeker_cells',
-        'jobseekers_dagpenger',
-        'cell_panel',
+        '{{ family }}',
+        '{{ outcome_id }}',
+        '{{ panel }}',
         'month',
         county_code,
         period_start,
         null,
-        'month outside the job-seeker series',
-        case when is_outside_cell_ages then 'age outside 18-66 (no composition cell)' end,
-        n_rows
+        '{{ period_reason }}',
+        {{ "'" ~ reason ~ "'" if reason else 'null' }},
+        {{ n_rows }}
     from jobseeker_groups
+    where {{ n_rows }} > 0
+    {% endfor %}
+{% endfor %}
 
     union all
 

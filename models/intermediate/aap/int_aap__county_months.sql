@@ -49,16 +49,34 @@ sick_leave as (
     select * from {{ ref('stg_register__sick_leave_quarters') }}
 ),
 
-bounds as (
+exhaustion_bounds as (
     select
-        (select min(exhaustion_month) from exhaustions) as first_exhaustion_month,
-        (select max(exhaustion_month) from exhaustions) as last_exhaustion_month,
-        (select min(month) from aap_months) as first_aap_month,
-        (select max(month) from aap_months) as last_aap_month,
-        (select min(period_start) from application_counts where received > 0) as first_received_month,
-        (select max(period_start) from application_counts where received > 0) as last_received_month,
-        (select min(period_start) from application_counts where decided > 0) as first_decision_month,
-        (select max(period_start) from application_counts where decided > 0) as last_decision_month
+        min(exhaustion_month) as first_exhaustion_month,
+        max(exhaustion_month) as last_exhaustion_month
+    from exhaustions
+),
+
+aap_bounds as (
+    select
+        min(month) as first_aap_month,
+        max(month) as last_aap_month
+    from aap_months
+),
+
+application_bounds as (
+    select
+        min(period_start) filter (where received > 0) as first_received_month,
+        max(period_start) filter (where received > 0) as last_received_month,
+        min(period_start) filter (where decided > 0) as first_decision_month,
+        max(period_start) filter (where decided > 0) as last_decision_month
+    from application_counts
+),
+
+bounds as (
+    select *
+    from exhaustion_bounds
+    cross join aap_bounds
+    cross join application_bounds
 ),
 
 months as (

@@ -45,18 +45,33 @@ new_recipients as (
         )
 ),
 
+{#- The months t for which an exhaustion lies in t-3..t: each exhaustion covers its month and the three after (an equi-join in place of a date-range exists). -#}
+exhaustion_covered_months as (
+    {% for offset in range(4) %}
+    select
+        person_id,
+        {{ dbt.dateadd('month', offset, 'exhaustion_month') }} as month
+    from exhaustions
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+from_exhaustion as (
+    select distinct
+        person_id,
+        cast(month as date) as month
+    from exhaustion_covered_months
+),
+
 flagged as (
     select
         new_recipients.*,
         {{ age_group('new_recipients.age') }} as age_group,
-        exists (
-            select 1
-            from exhaustions
-            where exhaustions.person_id = new_recipients.person_id
-                and exhaustions.exhaustion_month
-                    between {{ dbt.dateadd('month', -3, 'new_recipients.month') }} and new_recipients.month
-        ) as from_sickness_benefit
+        from_exhaustion.person_id is not null as from_sickness_benefit
     from new_recipients
+    left join from_exhaustion
+        on from_exhaustion.person_id = new_recipients.person_id
+        and from_exhaustion.month = new_recipients.month
 )
 
 select * from flagged

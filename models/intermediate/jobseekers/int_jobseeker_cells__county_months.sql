@@ -1,4 +1,4 @@
-{# Job-seeker outcome counts by county, month and cell (gender x age group 18-29/30-49/50-66 x education), for the composition-adjusted model. #}
+{# Job-seeker outcome counts by county, month and cell (gender x age group 18-29/30-49/50-66 x education), for the composition-adjusted model; from the cell counts (ages outside 18-66 have no cell). #}
 {% set outcomes = jobseeker_outcomes() %}
 {% set counts_by_outcome = [] %}
 {% for outcome in outcomes %}
@@ -6,11 +6,8 @@
 {% endfor %}
 {% set new_only_ids = outcomes | selectattr('new_only') | map(attribute='id') | list %}
 
-with flagged as (
-    select
-        *,
-        {{ age_group('age', 'three') }} as age_group
-    from {{ ref('int_jobseeker_months_flagged') }}
+with counted as (
+    select * from {{ ref('int_jobseeker_months_counted') }}
 ),
 
 labour_force as (
@@ -18,20 +15,16 @@ labour_force as (
 ),
 
 counts as (
-    select
-        county_code,
-        month,
-        gender || '|' || age_group || '|' || education as cell,
-        {% for outcome in outcomes %}
-        count(*) filter (where {{ outcome.condition }}) as {{ outcome.id }}{% if not loop.last %},{% endif %}
-        {% endfor %}
-    from flagged
+    select *
+    from counted
     where age_group is not null
-    group by county_code, month, cell
 ),
 
 cells as (
-    select distinct cell
+    select distinct
+        gender,
+        age_group,
+        education
     from counts
 ),
 
@@ -39,7 +32,7 @@ grid as (
     select
         labour_force.county_code,
         labour_force.month,
-        cells.cell,
+        cells.gender || '|' || cells.age_group || '|' || cells.education as cell,
         labour_force.labour_force,
         {% for outcome in outcomes %}
         coalesce(counts.{{ outcome.id }}, 0) as {{ outcome.id }}{% if not loop.last %},{% endif %}
@@ -49,14 +42,16 @@ grid as (
     left join counts
         on counts.county_code = labour_force.county_code
         and counts.month = labour_force.month
-        and counts.cell = cells.cell
+        and counts.gender = cells.gender
+        and counts.age_group = cells.age_group
+        and counts.education = cells.education
 ),
 
 countable as (
     select
         min(month) filter (where is_countable_month) as first_countable_month,
         max(month) filter (where is_dagpenger_window_complete) as last_countable_month
-    from flagged
+    from counted
 ),
 
 outcome_ids as (

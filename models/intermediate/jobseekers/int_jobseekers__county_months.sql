@@ -1,4 +1,4 @@
-{# Job-seeker outcome counts by county and month over the full labour-force grid (a month with no events counts 0); new job seekers only in the countable months (from the third month of data to three months before the last, so that dagpenger in t..t+3 can be seen). #}
+{# Job-seeker outcome counts by county and month over the full labour-force grid (a month with no events counts 0); new job seekers only in the countable months (from the third month of data to three months before the last, so that dagpenger in t..t+3 can be seen). Summed from the cell counts. #}
 {% set outcomes = jobseeker_outcomes() %}
 {% set counts_by_outcome = [] %}
 {% for outcome in outcomes %}
@@ -6,8 +6,8 @@
 {% endfor %}
 {% set new_only_ids = outcomes | selectattr('new_only') | map(attribute='id') | list %}
 
-with flagged as (
-    select * from {{ ref('int_jobseeker_months_flagged') }}
+with counted as (
+    select * from {{ ref('int_jobseeker_months_counted') }}
 ),
 
 labour_force as (
@@ -18,7 +18,7 @@ countable as (
     select
         min(month) filter (where is_countable_month) as first_countable_month,
         max(month) filter (where is_dagpenger_window_complete) as last_countable_month
-    from flagged
+    from counted
 ),
 
 counts as (
@@ -26,9 +26,9 @@ counts as (
         county_code,
         month,
         {% for outcome in outcomes %}
-        count(*) filter (where {{ outcome.condition }}) as {{ outcome.id }}{% if not loop.last %},{% endif %}
+        sum({{ outcome.id }}) as {{ outcome.id }}{% if not loop.last %},{% endif %}
         {% endfor %}
-    from flagged
+    from counted
     group by county_code, month
 ),
 
