@@ -20,8 +20,12 @@ from regeval.estimate.panels import Inputs, read_inputs
 from regeval.estimate.placebos import leave_one_out_rows, space_rows, time_rows
 from regeval.estimate.results import Outcome, calibration_rows, evaluation_rows, term_rows
 from regeval.estimate.sample import Panel, cell_panel, county_panel, group_panel
+from regeval.estimate.synthetic import ESTIMATORS as SYNTHETIC_ESTIMATORS
+from regeval.estimate.synthetic_tables import synthetic_path_rows, synthetic_weight_rows
 from regeval.estimate.threads import blas_threads
 from regeval.estimate.write import TABLES, write_tables
+
+STUDY_ESTIMATORS = ("did", *SYNTHETIC_ESTIMATORS)
 
 
 @dataclass
@@ -32,6 +36,8 @@ class Rows:
     placebo_effects: list[dict] = field(default_factory=list)
     event_study: list[dict] = field(default_factory=list)
     inference_calibration: list[dict] = field(default_factory=list)
+    synthetic_weights: list[dict] = field(default_factory=list)
+    synthetic_paths: list[dict] = field(default_factory=list)
 
     def extend(self, other: Rows) -> None:
         """Append another collection's rows."""
@@ -98,6 +104,8 @@ def estimate_outcome(
         if term is post and evaluation is not None:
             rows.regression_effects += evaluation_rows(outcome, term, evaluation)
             rows.inference_calibration += calibration_rows(outcome, evaluation)
+            rows.synthetic_weights += synthetic_weight_rows(outcome, evaluation)
+            rows.synthetic_paths += synthetic_path_rows(outcome, evaluation)
         else:
             rows.regression_effects += term_rows(outcome, term)
     controls_obs = int(np.sum(sample.unit != sample.treated))
@@ -116,7 +124,7 @@ def evaluate_study(panel: Panel, window: Window, design: StudyDesign) -> Evaluat
     pre = window.pre(panel.period) & in_window
     post = window.post(panel.period) & in_window
     before = panel.select(panel.period < design.first_intervention)
-    return evaluate_panel(panel, pre, post, before, conventional=False)
+    return evaluate_panel(panel, pre, post, before, estimators=STUDY_ESTIMATORS, conventional=False)
 
 
 def recommended_summary(rows: Rows) -> str:
@@ -124,7 +132,12 @@ def recommended_summary(rows: Rows) -> str:
     chosen = [r for r in rows.regression_effects if r.get("recommended")]
     if not chosen:
         return "no outcome with single-county inference"
-    methods = pd.Series([r["inference"] for r in chosen]).value_counts()
+    methods = pd.Series(
+        [
+            r["inference"] if r["model"] == "twfe_county" else f"{r['model']}:{r['inference']}"
+            for r in chosen
+        ]
+    ).value_counts()
     holding = sum(
         1
         for r in rows.inference_calibration

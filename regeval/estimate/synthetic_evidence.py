@@ -43,6 +43,12 @@ class Matrix:
     pre: np.ndarray
     post: np.ndarray
     size: np.ndarray
+    treated: str = ""
+
+    @property
+    def index_of_treated(self) -> int:
+        """Row of the treated unit."""
+        return self.index(self.treated)
 
     def index(self, unit: str) -> int:
         """Row of a unit."""
@@ -79,6 +85,7 @@ def matrix(sample: Panel, pre: np.ndarray, post: np.ndarray) -> Matrix | None:
         pre=pre_period[columns],
         post=post_period[columns],
         size=w[np.ix_(rows, columns)].mean(axis=1),
+        treated=sample.treated,
     )
 
 

@@ -84,6 +84,28 @@ TABLES: dict[str, dict[str, str]] = {
         "holds": "boolean",
         "recommended": "boolean",
     },
+    "synthetic_weights": {
+        "study_id": "varchar",
+        "outcome_id": "varchar",
+        "model": "varchar",
+        "kind": "varchar",
+        "county_code": "varchar",
+        "period_start": "date",
+        "weight": "double",
+    },
+    "synthetic_paths": {
+        "study_id": "varchar",
+        "outcome_id": "varchar",
+        "model": "varchar",
+        "county_code": "varchar",
+        "role": "varchar",
+        "period_start": "date",
+        "post": "boolean",
+        "outcome": "double",
+        "synthetic": "double",
+        "gap": "double",
+        "estimate": "double",
+    },
 }
 
 

@@ -117,7 +117,10 @@ KEYS = {
     "placebo_effects": ["study_id", "outcome_id", "model", "kind", "placebo"],
     "event_study": ["study_id", "outcome_id", "model", "period_start", "inference"],
     "inference_calibration": ["study_id", "outcome_id", "model", "method", "unit"],
+    "synthetic_weights": ["study_id", "outcome_id", "model", "kind", "county_code", "period_start"],
+    "synthetic_paths": ["study_id", "outcome_id", "model", "county_code", "period_start"],
 }
+NULLABLE_KEYS = {"county_code", "period_start"}
 
 
 @pytest.mark.parametrize("table", sorted(TABLES))
@@ -125,7 +128,8 @@ def test_row_invariants(estimated, table: str) -> None:
     db, _, _ = estimated
     rows = read(db, table)
     assert not rows.duplicated(KEYS[table]).any()
-    assert rows[KEYS[table]].notna().all().all()
+    required = [k for k in KEYS[table] if table != "synthetic_weights" or k not in NULLABLE_KEYS]
+    assert rows[required].notna().all().all()
     if "ci_low_pct" in rows:
         with_ci = rows[rows["ci_low_pct"].notna() & (rows["inference"] != "conley_taber")]
         assert (with_ci["ci_low_pct"] <= with_ci["estimate_pct"]).all()
@@ -176,10 +180,27 @@ def test_every_model_and_inference_is_reported(estimated) -> None:
                 "conformal",
             )
         }
+        | {
+            (model, "post", inference)
+            for model in ("sc_county", "sdid_county")
+            for inference in (
+                "permutation",
+                "placebo_t",
+                "conley_taber",
+                "rmspe_rank",
+                "ferman_pinto",
+                "studentized_t",
+                "studentized_permutation",
+                "conformal",
+            )
+        }
     )
     assert set(exact.index) == expected
+    single = exact[
+        exact.index.get_level_values("model").isin(["twfe_county", "sc_county", "sdid_county"])
+    ]
+    assert int(single["recommended"].sum()) == 1
     county_post = exact.xs(("twfe_county", "post"), level=["model", "term"])
-    assert int(county_post["recommended"].sum()) == 1
     assert county_post.loc["cluster_county", "recommended"] == False
     assert exact.loc[("ppml_cells", "post", "placebo_t"), "estimate_pct"] == pytest.approx(
         100 * EFFECT, abs=1e-7
@@ -260,3 +281,19 @@ def test_missing_values_are_written_as_null_not_nan(estimated) -> None:
         assert nulls > 0
     finally:
         connection.close()
+
+
+def test_synthetic_weights_sum_to_one_and_paths_give_the_estimate(estimated) -> None:
+    db, _, _ = estimated
+    weights = read(db, "synthetic_weights")
+    sums = weights.groupby(["study_id", "outcome_id", "model", "kind"])["weight"].sum()
+    np.testing.assert_allclose(sums, 1.0, atol=1e-9)
+    assert set(weights.loc[weights["kind"] == "period", "model"]) == {"sdid_county"}
+    paths = read(db, "synthetic_paths")
+    treated = paths[(paths["role"] == "treated") & paths["post"]]
+    mean_gap = treated.groupby(["study_id", "outcome_id", "model"])["gap"].mean()
+    effects = read(db, "regression_effects")
+    placebo_t = effects[effects["inference"] == "placebo_t"].set_index(
+        ["study_id", "outcome_id", "model"]
+    )["estimate"]
+    np.testing.assert_allclose(mean_gap, placebo_t.loc[mean_gap.index], atol=1e-9)
