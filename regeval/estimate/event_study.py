@@ -11,6 +11,7 @@ from regeval.estimate.linear import control_placebos, pre_means
 from regeval.estimate.models import tidy_frame
 from regeval.estimate.results import Outcome, Scale, interval_percent, percent, regression_rows
 from regeval.estimate.sample import Panel
+from regeval.estimate.sensitivity import EventStudy, sensitivity_rows
 
 MODEL = "twfe_county"
 
@@ -24,8 +25,8 @@ def pre_trend_statistic(coefficients: np.ndarray, pre_mean: float) -> float:
 
 def event_study(
     outcome: Outcome, panel: Panel, window: Window, design: StudyDesign
-) -> tuple[list[dict], list[dict]]:
-    """event_study rows (placebo-t intervals per period) and the pre_trend row of regression_effects.
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """event_study rows (placebo-t intervals per period), the pre_trend row of regression_effects, sensitivity rows.
 
     The sample runs from the pre start to the post end, periods between the windows
     included; coefficients are relative to the last period before the intervention.
@@ -35,7 +36,7 @@ def event_study(
     reference = design.reference_period(periods)
     controls = sample.controls()
     if reference is None or len(controls) < 2:
-        return [], []
+        return [], [], []
     others = periods[periods != reference]
 
     def flags(rows: np.ndarray) -> np.ndarray:
@@ -79,7 +80,14 @@ def event_study(
         )
     before = others < design.intervention_month
     if not before.any() or not np.isfinite(treated[before]).any():
-        return rows, []
+        return rows, [], []
+    event_times = np.array([position[p.item()] - reference_position for p in others])
+    target = window.post(others).astype(float)
+    robust = []
+    usable = np.isfinite(treated) & np.all(np.isfinite(placebos), axis=0)
+    if target.sum() > 0 and usable.all():
+        study = EventStudy(treated, placebos, event_times, target / target.sum())
+        robust = sensitivity_rows(outcome.study_id, outcome.outcome_id, MODEL, study, pre_mean)
     statistic = pre_trend_statistic(treated[before], pre_mean)
     placebo_statistics = np.array(
         [pre_trend_statistic(placebos[j, before], control_pre[j]) for j in range(len(controls))]
@@ -100,4 +108,4 @@ def event_study(
         ]
     )
     scale = Scale(MODEL, pre_mean, False, sample.n_obs, len(controls))
-    return rows, regression_rows(outcome, scale, tidy)
+    return rows, regression_rows(outcome, scale, tidy), robust

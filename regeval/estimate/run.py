@@ -38,6 +38,7 @@ class Rows:
     inference_calibration: list[dict] = field(default_factory=list)
     synthetic_weights: list[dict] = field(default_factory=list)
     synthetic_paths: list[dict] = field(default_factory=list)
+    sensitivity: list[dict] = field(default_factory=list)
 
     def extend(self, other: Rows) -> None:
         """Append another collection's rows."""
@@ -112,8 +113,9 @@ def estimate_outcome(
     rows.placebo_effects += time_rows(outcome, panel, window, design)
     rows.placebo_effects += space_rows(outcome, post, controls_obs)
     rows.placebo_effects += leave_one_out_rows(outcome, sample, window, post.pre_mean)
-    event_rows, trend_rows = event_study(outcome, panel, window, design)
+    event_rows, trend_rows, sensitivity = event_study(outcome, panel, window, design)
     rows.event_study += event_rows
+    rows.sensitivity += sensitivity
     rows.regression_effects += trend_rows
     return rows
 

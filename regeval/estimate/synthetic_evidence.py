@@ -8,12 +8,13 @@ synthetic path, and `rmspe_rank` is Abadie et al.'s post/pre RMSPE ratio rank.
 
 Fake studies (calibration) fit every unit once against all the others; a unit's
 placebos there are the other units' fits, whose donors include the fake treated
-unit (it is untreated before the intervention, so nothing leaks).
+unit (it is untreated before the intervention, so nothing leaks), and each
+unit's spread is its gap to the mean of all the other units.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -89,38 +90,61 @@ def matrix(sample: Panel, pre: np.ndarray, post: np.ndarray) -> Matrix | None:
     )
 
 
+@dataclass(frozen=True)
+class UnitFacts:
+    """Per-unit quantities shared by every fake treated unit of a window: pre mean, size, spread, fit ratio."""
+
+    pre_mean: dict[str, float]
+    size: dict[str, float]
+    spread: dict[str, float]
+    rmspe: dict[str, float]
+
+
+def _facts(block: Matrix, fits: dict[str, SyntheticFit], spreads: dict[str, float]) -> UnitFacts:
+    """The per-unit quantities of a block and its fits."""
+    names = [str(u) for u in block.units]
+    pre_means = block.y[:, block.pre].mean(axis=1)
+    return UnitFacts(
+        pre_mean=dict(zip(names, pre_means.tolist(), strict=True)),
+        size=dict(zip(names, block.size.tolist(), strict=True)),
+        spread=spreads,
+        rmspe={u: rmspe_ratio(f, block.pre, block.post) for u, f in fits.items()},
+    )
+
+
 def _evidence(
-    sample: Panel,
-    pre: np.ndarray,
-    post: np.ndarray,
     block: Matrix,
+    treated_name: str,
     treated: SyntheticFit,
     placebos: dict[str, SyntheticFit],
+    facts: UnitFacts,
 ) -> Evidence:
-    """Evidence from the treated fit and the controls' placebo fits (keys: control names, sorted)."""
+    """Evidence from the treated fit and the controls' placebo fits (keys: control names)."""
     controls = sorted(placebos)
-    row = block.index(sample.treated)
-    spreads = gap_spreads(sample, pre, post, [sample.treated, *controls], controls)
-    pre_mean = float(block.y[row, block.pre].mean())
     return Evidence(
         estimate=treated.estimate,
-        pre_mean=pre_mean,
+        pre_mean=facts.pre_mean[treated_name],
         placebos=np.array([placebos[u].estimate for u in controls]),
-        placebo_pre_means=np.array([block.y[block.index(u), block.pre].mean() for u in controls]),
-        size=float(block.size[row]),
-        placebo_sizes=np.array([block.size[block.index(u)] for u in controls]),
-        spread=float(spreads[0]),
-        placebo_spreads=spreads[1:],
+        placebo_pre_means=np.array([facts.pre_mean[u] for u in controls]),
+        size=facts.size[treated_name],
+        placebo_sizes=np.array([facts.size[u] for u in controls]),
+        spread=facts.spread[treated_name],
+        placebo_spreads=np.array([facts.spread[u] for u in controls]),
         residuals=treated.gap,
         post_design=block.post.astype(float),
         post_periods=block.post.copy(),
         n_pre=int(block.pre.sum()),
         n_post=int(block.post.sum()),
         rmspe_ratio=rmspe_ratio(treated, block.pre, block.post),
-        placebo_rmspe_ratios=np.array(
-            [rmspe_ratio(placebos[u], block.pre, block.post) for u in controls]
-        ),
+        placebo_rmspe_ratios=np.array([facts.rmspe[u] for u in controls]),
     )
+
+
+def _spreads(
+    sample: Panel, pre: np.ndarray, post: np.ndarray, units: list[str], comparison: list[str]
+) -> dict[str, float]:
+    """Each unit's pre-period gap spread against the comparison units' mean (itself left out)."""
+    return dict(zip(units, gap_spreads(sample, pre, post, units, comparison).tolist(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -149,8 +173,12 @@ def synthetic_evidence(
         str(name): fit(y0, k, block.pre, block.post, estimator) for k, name in enumerate(names)
     }
     keep = np.isin(panel.unit, block.units) & np.isin(panel.period, block.periods)
-    sample = panel.select(keep)
-    evidence = _evidence(sample, pre[keep], post[keep], block, treated, placebos)
+    controls = sorted(placebos)
+    spreads = _spreads(
+        panel.select(keep), pre[keep], post[keep], [panel.treated, *controls], controls
+    )
+    facts = _facts(block, placebos, spreads)
+    evidence = _evidence(block, panel.treated, treated, placebos, facts)
     return SyntheticResult(evidence, treated, placebos, block)
 
 
@@ -166,12 +194,13 @@ def window_evidence(
         for k, name in enumerate(block.units)
     }
     keep = np.isin(window.unit, block.units) & np.isin(window.period, block.periods)
-    sample = window.select(keep)
-    pre, post = pre[keep], post[keep]
+    names = sorted(fits)
+    spreads = _spreads(window.select(keep), pre[keep], post[keep], names, names)
+    facts = _facts(block, fits, spreads)
     out = {}
     for unit in units:
         if unit not in fits:
             continue
         others = {name: f for name, f in fits.items() if name != unit}
-        out[unit] = _evidence(replace(sample, treated=unit), pre, post, block, fits[unit], others)
+        out[unit] = _evidence(block, unit, fits[unit], others, facts)
     return out

@@ -119,6 +119,7 @@ KEYS = {
     "inference_calibration": ["study_id", "outcome_id", "model", "method", "unit"],
     "synthetic_weights": ["study_id", "outcome_id", "model", "kind", "county_code", "period_start"],
     "synthetic_paths": ["study_id", "outcome_id", "model", "county_code", "period_start"],
+    "sensitivity": ["study_id", "outcome_id", "model", "restriction", "m"],
 }
 NULLABLE_KEYS = {"county_code", "period_start"}
 
@@ -297,3 +298,17 @@ def test_synthetic_weights_sum_to_one_and_paths_give_the_estimate(estimated) -> 
         ["study_id", "outcome_id", "model"]
     )["estimate"]
     np.testing.assert_allclose(mean_gap, placebo_t.loc[mean_gap.index], atol=1e-9)
+
+
+def test_sensitivity_rows_nest_and_break_down(estimated) -> None:
+    db, _, _ = estimated
+    rows = read(db, "sensitivity")
+    assert set(rows["restriction"]) == {"relative_magnitudes", "smoothness"}
+    assert (rows["ci_low"] <= rows["lower"] + 1e-12).all()
+    assert (rows["upper"] <= rows["ci_high"] + 1e-12).all()
+    for _, group in rows.groupby(["study_id", "outcome_id", "restriction"]):
+        group = group.sort_values("m")
+        # Larger M: wider identified set (nested), and covering zero once M passes the breakdown.
+        assert (np.diff(group["upper"] - group["lower"]) >= -1e-12).all()
+        beyond = group[group["m"] >= group["breakdown"] * (1 + 1e-9)]
+        assert beyond["covers_zero"].all()
