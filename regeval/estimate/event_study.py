@@ -23,6 +23,21 @@ def pre_trend_statistic(coefficients: np.ndarray, pre_mean: float) -> float:
     return float(np.mean(relative**2)) if relative.size else float("nan")
 
 
+def event_coefficients(
+    sample: Panel, reference: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(periods other than the reference, the treated unit's coefficients, the controls' placebo coefficients N0 x K)."""
+    periods = np.unique(sample.period)
+    others = periods[periods != reference]
+
+    def flags(rows: np.ndarray) -> np.ndarray:
+        return (rows[:, None] == others[None, :]).astype(float)
+
+    treated = TwoWayFE(sample).coefficients(sample.treated, flags(sample.period))
+    placebos = control_placebos(sample, sample.controls(), flags, others.size)
+    return others, treated, placebos
+
+
 def event_study(
     outcome: Outcome, panel: Panel, window: Window, design: StudyDesign
 ) -> tuple[list[dict], list[dict], list[dict]]:
@@ -37,13 +52,7 @@ def event_study(
     controls = sample.controls()
     if reference is None or len(controls) < 2:
         return [], [], []
-    others = periods[periods != reference]
-
-    def flags(rows: np.ndarray) -> np.ndarray:
-        return (rows[:, None] == others[None, :]).astype(float)
-
-    treated = TwoWayFE(sample).coefficients(sample.treated, flags(sample.period))
-    placebos = control_placebos(sample, controls, flags, others.size)
+    others, treated, placebos = event_coefficients(sample, reference)
     pre = window.pre(panel.period)
     pre_mean = panel.mean_rate(panel.treated, pre)
     control_pre = pre_means(panel, controls, pre)
