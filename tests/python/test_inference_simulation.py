@@ -83,7 +83,7 @@ def test_real_nav_panel_calibration() -> None:
     assert set(check.outside["unit"]) >= set(OUTSIDE)
 
 
-TREND_REPLICATIONS = 40
+TREND_REPLICATIONS = 30
 
 
 @pytest.fixture(scope="module")

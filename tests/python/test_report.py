@@ -284,7 +284,7 @@ def recommended_rows(db_path: Path) -> dict[tuple[str, str], dict]:
         from regression_effects r
         left join inference_calibration c
           on c.study_id = r.study_id and c.outcome_id = r.outcome_id
-         and c.method = r.inference and c.unit = '*'
+         and c.method = r.inference and c.unit = '*' and c.model = r.model
         where r.recommended
         """,
     )
@@ -525,7 +525,7 @@ def test_calibration_section_shows_the_tables_values(
                 f"""
                 select * from inference_calibration
                 where study_id = '{data.study_id}' and outcome_id = '{outcome_id}'
-                  and unit = '*'
+                  and unit = '*' and model = 'twfe_county'
                 """,
             )
             if not overall:
@@ -549,10 +549,12 @@ def test_calibration_section_shows_the_tables_values(
                 f"""
                 select unit, method, rejection_rate_05 from inference_calibration
                 where study_id = '{data.study_id}' and outcome_id = '{outcome_id}'
-                  and unit <> '*'
+                  and unit <> '*' and model = 'twfe_county'
                 """,
             )
             assert len(county.body) == len({u["unit"] for u in units})
+            if expected[(data.study_id, outcome_id)]["model"] != "twfe_county":
+                continue  # the county table shows the DID methods; the ✓ is on another page
             method = expected[(data.study_id, outcome_id)]["inference"]
             headers = [c.text for c in county.head[0]]
             assert methods.inference(method).label + " ✓" in headers
@@ -678,3 +680,43 @@ def test_study_b_shows_when_each_measure_was_expected_to_act(report: tuple[Path,
     assert "When each measure was expected to act" not in (out / f"{STUDY_A}.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_comparison_page_shows_did_sc_sdid_weights_paths_and_sensitivity(
+    report: tuple[Path, dict], estimated_db: Path
+) -> None:
+    out, summary = report
+    with duckdb.connect(str(estimated_db), read_only=True) as connection:
+        weights = connection.execute(
+            "select outcome_id, county_code, weight from synthetic_weights "
+            "where study_id = ? and model = 'sc_county' and kind = 'unit' order by weight desc",
+            [STUDY_A],
+        ).fetchdf()
+        breakdown = connection.execute(
+            "select outcome_id, breakdown from sensitivity where study_id = ? "
+            "and restriction = 'relative_magnitudes' and m = 0",
+            [STUDY_A],
+        ).fetchdf()
+    for study_id in study_ids(estimated_db):
+        page = out / f"{study_id}_synthetic.html"
+        assert page.name in summary["pages"]
+        assert page.name in links(out / f"{study_id}.html")
+    text = (out / f"{STUDY_A}_synthetic.html").read_text(encoding="utf-8")
+    for words in (
+        "Two-way FE, county panel",
+        "Synthetic control",
+        "Synthetic DiD",
+        "Sensitivity to violations of parallel trends",
+        "Unit weights",
+    ):
+        assert words in text
+    # The largest SC weight of the first outcome, as the table prints it (3 decimals).
+    top = weights.iloc[0]
+    assert fmt.number(top["weight"], 3) in text
+    for src in links(out / f"{STUDY_A}_synthetic.html"):
+        if src.endswith(".png"):
+            assert (out / src).exists()
+    # The headline states the breakdown value of every outcome that has one.
+    study_page = (out / f"{STUDY_A}.html").read_text(encoding="utf-8")
+    assert "Sensitivity to parallel trends (Rambachan-Roth)" in study_page
+    assert len(breakdown) > 0
