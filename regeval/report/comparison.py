@@ -219,7 +219,9 @@ def breakdown_text(row: dict, smooth: bool) -> str:
         return fmt.MISSING
     if not np.isfinite(float(value)):
         return "∞"
-    return f"{float(value):.3f} %" if smooth else f"{float(value):.2f}"
+    if float(value) == 0:
+        return "0"
+    return f"{float(value):.3g} %" if smooth else f"{float(value):.2f}"
 
 
 def draw_paths(data: StudyData, outcome_id: str, out_dir: Path) -> str | None:
@@ -341,22 +343,22 @@ def sensitivity_summary(data: StudyData, outcome_id: str) -> str:
         these = rows[rows["restriction"] == restriction]
         if these.empty:
             continue
-        parts.append(
-            ("Mbar" if not smooth else "M")
-            + " = "
-            + breakdown_text(these.iloc[0].to_dict(), smooth)
-        )
+        first = these.iloc[0].to_dict()
+        name = "M" if smooth else "Mbar"
+        what = "smoothness, per period²" if smooth else "relative magnitudes"
+        parts.append(f"{name} = {breakdown_text(first, smooth)} ({what})")
     if not parts:
         return ""
     base = rows[(rows["restriction"] == "relative_magnitudes") & (rows["m"] == 0)]
-    start = (
-        f"event-study effect {fmt.pct(base.iloc[0]['estimate_pct'], plus=True)}, "
-        if len(base)
-        else ""
-    )
+    effect = fmt.pct(base.iloc[0]["estimate_pct"], plus=True) if len(base) else fmt.MISSING
+    if len(base) and sig.flag(base.iloc[0]["covers_zero"]):
+        return (
+            f"Sensitivity to parallel trends (Rambachan-Roth): the event-study effect {effect} "
+            "is not distinguishable from 0 even under parallel trends (breakdown 0)"
+        )
     return (
-        f"Sensitivity to parallel trends (Rambachan-Roth): {start}its robust interval reaches 0 "
-        f"at {' (relative magnitudes), '.join(parts)} (smoothness, per period²)"
+        f"Sensitivity to parallel trends (Rambachan-Roth): the event-study effect {effect} "
+        f"stays away from 0 until {' and '.join(parts)}"
     )
 
 
