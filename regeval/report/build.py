@@ -164,14 +164,16 @@ def build_report(
             if data.regression is None
             else "no rows for this study",
         }
+        compared = None
         if comparison.has_comparison(data):
             facts["comparison_href"] = f"{data.study_id}_synthetic.html"
             extra = comparison.page_context(data, out_dir, report.headline)
             compared = pages.write_comparison(env, out_dir, {"s": facts, **extra}, db_name)
-            page_names.append(compared.name)
             number += sum(1 for o in extra["outcomes"] if o["figure"])
         path = pages.write_study(env, out_dir, context, db_name)
         page_names.append(path.name)
+        if compared is not None:
+            page_names.append(compared.name)
         figures_by_study[data.study_id] = number
         n_tables = len(tables) + len(calibration)
         cards.append({**facts, "n_figures": number, "n_tables": n_tables})

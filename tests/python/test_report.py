@@ -67,7 +67,10 @@ def links(page: Path) -> list[str]:
 def test_summary_and_progress(report: tuple[Path, dict], estimated_db: Path) -> None:
     _, summary = report
     ids = study_ids(estimated_db)
-    assert summary["pages"] == ["index.html", *[f"{s}.html" for s in ids], "methods.html"]
+    studies = [p for p in summary["pages"] if not p.endswith("_synthetic.html")]
+    assert studies == ["index.html", *[f"{s}.html" for s in ids], "methods.html"]
+    compared = [p for p in summary["pages"] if p.endswith("_synthetic.html")]
+    assert f"{STUDY_A}_synthetic.html" in compared and f"{STUDY_B}_synthetic.html" in compared
     assert summary["figures"] == sum(summary["figures_by_study"].values()) > 0
     assert summary["seconds"] > 0
     assert any(STUDY_A in m and "figures" in m for m in summary["messages"])
