@@ -10,9 +10,10 @@ import pandas as pd
 
 from regeval.estimate.evaluation import ESTIMATOR, Evaluation, evaluate_panel
 from regeval.estimate.sample import Panel
+from regeval.estimate.synthetic import ESTIMATORS as SYNTHETIC_ESTIMATORS
 from regeval.estimate.threads import blas_threads
 
-ESTIMATORS = (ESTIMATOR,)
+ESTIMATORS = (ESTIMATOR, *SYNTHETIC_ESTIMATORS)
 MIN_PRE_PERIODS = 2
 
 
@@ -179,16 +180,20 @@ def evaluate(
 
     `panel` is long (one row per unit and period); periods are years, integers, or
     dates (months such as '2014-11', quarters such as '2014Q3'). `weight` (e.g. a
-    denominator) weights the regression and the control mean. The result's
-    `.tidy()` has one row per inference method and exactly one `recommended` row:
-    the method whose calibration on this panel's own pre-intervention data holds
-    (every unit as a fake treated one), with the shortest interval.
+    denominator) weights the regression and the control mean (the synthetic
+    estimators use the unweighted rates). `estimators`: 'did' (two-way fixed
+    effects), 'sc' (synthetic control), 'sdid' (synthetic difference-in-
+    differences); all three by default. The result's `.tidy()` has one row per
+    estimator and inference method and exactly one `recommended` row: the
+    estimator and method whose calibration on this panel's own pre-intervention
+    data holds (every unit as a fake treated one), with the shortest interval.
     """
     chosen = tuple(estimators) if estimators is not None else ESTIMATORS
     unknown = [e for e in chosen if e not in ESTIMATORS]
-    if unknown or not chosen:
+    if unknown or not chosen or chosen[0] != ESTIMATOR:
         raise PanelInputError(
-            f"unknown estimator(s) {unknown or chosen}; available: {', '.join(ESTIMATORS)}"
+            f"unknown estimator(s) {unknown or chosen}; available: {', '.join(ESTIMATORS)} "
+            f"(did first: the others sit beside it)"
         )
     data, pre, post = to_panel(
         panel,
@@ -201,7 +206,7 @@ def evaluate(
     )
     before = data.select(pre)
     with blas_threads(1):  # thousands of tiny solves: threads only add overhead
-        result = evaluate_panel(data, pre, post, before)
+        result = evaluate_panel(data, pre, post, before, estimators=chosen)
     if result is None:
         raise PanelInputError(
             "the effect cannot be estimated: the treated unit needs periods before and after the "

@@ -26,12 +26,25 @@ import scipy.stats
 
 from regeval.estimate.calibration import Plan, fake_studies, recommend, summarise
 from regeval.estimate.evaluation import evaluate_panel
+from regeval.estimate.event_study import event_coefficients
 from regeval.estimate.sample import Panel
+from regeval.estimate.sensitivity import EventStudy, bounds
+from regeval.estimate.synthetic import ESTIMATORS as SYNTHETIC_ESTIMATORS
 from regeval.estimate.threads import blas_threads
 
 RECOMMENDED = "recommended"
 PLANTED_EFFECT = 0.5
 LEVEL = 0.95
+# The own-trend scenario: the treated county drifts by TREND per period against the others
+# (before and after the intervention), i.e. 0.48 over a 48-period panel, about the planted effect.
+TREND = 0.01
+ESTIMATORS = ("did", *SYNTHETIC_ESTIMATORS)
+# Rambachan-Roth robust intervals recorded in the Monte Carlo: smoothness with M = 0 (the
+# treated county's pre trend extrapolated) and relative magnitudes with Mbar = 1.
+SENSITIVITY = (
+    ("honestdid_sd_0", "smoothness", 0.0),
+    ("honestdid_rm_1", "relative_magnitudes", 1.0),
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,7 @@ class Scenario:
     n_pre: int = 36
     n_post: int = 12
     size_spread: float = 10.0
+    treated_trend: float = 0.0
 
 
 def scenarios() -> list[Scenario]:
@@ -58,6 +72,7 @@ def scenarios() -> list[Scenario]:
         Scenario("treated 0.5x, AR(1) 0.5", treated_volatility=0.5, rho=0.5),
         Scenario("treated 3x, t(3) tails", treated_volatility=3.0, tails_df=3.0),
         Scenario("AR(1) 0.5, t(3) tails", rho=0.5, tails_df=3.0),
+        Scenario("treated own linear trend", treated_trend=TREND),
     ]
     return [
         replace(s, n_controls=n, name=f"{s.name}, {n} controls") for n in (11, 19) for s in base
@@ -82,6 +97,7 @@ def draw(scenario: Scenario, rng: np.random.Generator) -> tuple[Panel, np.ndarra
     for k in range(1, t):
         errors[:, k] = scenario.rho * errors[:, k - 1] + scale * shocks[:, k]
     level = 3 + rng.normal(0, 0.5, n)[:, None] + np.cumsum(rng.normal(0, 0.05, t))[None, :]
+    level[0] += scenario.treated_trend * (np.arange(t) - t / 2)
     y = level + sd[:, None] * errors
     units = np.repeat([f"{i:02d}" for i in range(n)], t)
     periods = np.tile(np.arange(t), n).astype(float)
@@ -105,32 +121,72 @@ def rejects(p_value: float, low: float, high: float) -> bool | float:
     return bool(p_value <= 0.05 or excluded)
 
 
-def replicate(scenario: Scenario, seed: int) -> list[dict]:
-    """One replication: every method's coverage (planted effect) and rejection (no effect)."""
+def sensitivity_intervals(panel: Panel, pre: np.ndarray, post: np.ndarray) -> pd.DataFrame:
+    """The Rambachan-Roth robust intervals of SENSITIVITY on the panel's event study (method, ci_low, ci_high)."""
+    reference = np.unique(panel.period[pre]).max()
+    others, treated, placebos = event_coefficients(panel, reference)
+    position = {p: i for i, p in enumerate(np.unique(panel.period).tolist())}
+    times = np.array([position[p] - position[reference] for p in others.tolist()])
+    target = np.isin(others, panel.period[post]).astype(float)
+    study = EventStudy(treated, placebos, times, target / target.sum())
+    rows = []
+    for key, restriction, m in SENSITIVITY:
+        found = bounds(study, restriction, m)
+        rows.append(
+            {
+                "inference": key,
+                "estimate": study.theta,
+                "ci_low": found.ci_low,
+                "ci_high": found.ci_high,
+                "p_value": 0.0 if not found.covers_zero else 1.0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def method_name(estimator: str, inference: str) -> str:
+    """The Monte Carlo's method name: the inference for did, 'estimator:inference' for sc and sdid."""
+    return inference if estimator in ("did", "") else f"{estimator}:{inference}"
+
+
+def replicate(
+    scenario: Scenario, seed: int, estimators: tuple[str, ...] = ESTIMATORS
+) -> list[dict]:
+    """One replication: every estimator's and method's coverage (planted effect) and rejection (no effect).
+
+    With the synthetic estimators, the Rambachan-Roth robust intervals of SENSITIVITY
+    are recorded too.
+    """
     rng = np.random.default_rng(seed)
     panel, pre, post = draw(scenario, rng)
     before = panel.select(pre)
-    null = evaluate_panel(panel, pre, post, before, conventional=False)
+    null = evaluate_panel(panel, pre, post, before, estimators=estimators, conventional=False)
+    planted_panel = plant(panel, post, PLANTED_EFFECT)
     planted = evaluate_panel(
-        plant(panel, post, PLANTED_EFFECT),
+        planted_panel,
         pre,
         post,
         before,
+        estimators=estimators,
         conventional=False,
         calibration=null.calibration,
     )
     rows = []
-    for effect, result in ((0.0, null), (PLANTED_EFFECT, planted)):
+    for effect, result, data in ((0.0, null, panel), (PLANTED_EFFECT, planted, planted_panel)):
         tidy = result.tidy()
-        tidy = pd.concat([tidy, tidy[tidy["recommended"]].assign(inference=RECOMMENDED)])
+        parts = [tidy, tidy[tidy["recommended"]].assign(inference=RECOMMENDED, estimator="")]
+        if len(estimators) > 1:
+            parts.append(sensitivity_intervals(data, pre, post).assign(estimator=""))
+        tidy = pd.concat(parts, ignore_index=True)
+        chosen = method_name(result.recommendation.estimator, str(result.recommendation.method))
         for row in tidy.itertuples(index=False):
             rows.append(
                 {
                     "scenario": scenario.name,
                     "seed": seed,
                     "effect": effect,
-                    "method": row.inference,
-                    "chosen": result.recommendation.method,
+                    "method": method_name(row.estimator, row.inference),
+                    "chosen": chosen,
                     "covers": bool(row.ci_low <= effect <= row.ci_high)
                     if not (np.isnan(row.ci_low) and np.isnan(row.ci_high))
                     else np.nan,
@@ -140,11 +196,11 @@ def replicate(scenario: Scenario, seed: int) -> list[dict]:
     return rows
 
 
-def _replicate_many(args: tuple[Scenario, list[int]]) -> list[dict]:
+def _replicate_many(args: tuple[Scenario, list[int], tuple[str, ...]]) -> list[dict]:
     """Several replications of one scenario (one worker's share)."""
-    scenario, seeds = args
+    scenario, seeds, estimators = args
     with blas_threads(1):
-        return [row for seed in seeds for row in replicate(scenario, seed)]
+        return [row for seed in seeds for row in replicate(scenario, seed, estimators)]
 
 
 def band(p: float, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -200,6 +256,7 @@ def run_simulation(
     workers: int | None = None,
     seed: int = 2019,
     progress: Callable[[str], None] = lambda message: None,
+    estimators: tuple[str, ...] = ESTIMATORS,
 ) -> pd.DataFrame:
     """Every scenario's replications (in worker processes), as one row per replication, effect and method."""
     chosen = chosen or scenarios()
@@ -208,7 +265,7 @@ def run_simulation(
     for index, scenario in enumerate(chosen):
         started = time.perf_counter()
         seeds = [seed * 100_000 + index * 10_000 + r for r in range(replications)]
-        shares = [(scenario, seeds[k::workers]) for k in range(workers)]
+        shares = [(scenario, seeds[k::workers], estimators) for k in range(workers)]
         if workers > 1:
             with ProcessPoolExecutor(workers) as pool:
                 parts = list(pool.map(_replicate_many, shares))

@@ -60,7 +60,7 @@ def timed(label: str, results: list[tuple[str, float]], function, *args, **kwarg
     value = function(*args, **kwargs)
     seconds = time.perf_counter() - started
     results.append((label, seconds))
-    print(f"{label:<55} {seconds:8.1f} s", flush=True)
+    print(f"{label:<55} {seconds:8.{3 if seconds < 10 else 1}f} s", flush=True)
     return value
 
 
@@ -116,6 +116,72 @@ def evaluate_panel_40x30() -> pd.DataFrame:
     frame["y"] = rng.normal(3, 0.1, len(frame)) + np.repeat(rng.normal(0, 1, 40), 30)
     frame["w"] = np.repeat(rng.uniform(1e4, 1e5, 40), 30)
     return frame
+
+
+def synthetic_panel_40x60() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A 40-unit x 60-period matrix (factor model: two common factors with unit loadings), 45 pre periods."""
+    rng = np.random.default_rng(60)
+    factors = rng.normal(0, 0.1, (2, 60)).cumsum(axis=1)
+    loadings = rng.uniform(0.5, 1.5, (40, 2))
+    y = 3 + rng.normal(0, 0.5, (40, 1)) + loadings @ factors + rng.normal(0, 0.05, (40, 60))
+    pre = np.arange(60) < 45
+    return y, pre, ~pre
+
+
+def time_synthetic_estimators(results: list[tuple[str, float]]) -> None:
+    """SC and SDID on a 40 x 60 panel: one fit, and the fit with every control's placebo fit."""
+    from regeval.estimate.synthetic import fit
+
+    y, pre, post = synthetic_panel_40x60()
+    for estimator in ("sc", "sdid"):
+        timed(
+            f"{estimator}: one fit, 40 units x 60 periods", results, fit, y, 0, pre, post, estimator
+        )
+        timed(
+            f"{estimator}: fit and 39 placebo fits, 40 units x 60 periods",
+            results,
+            lambda e=estimator: [
+                fit(np.delete(y, 0, axis=0) if k else y, max(k - 1, 0), pre, post, e)
+                for k in range(40)
+            ],
+        )
+
+
+def time_synthetic_studies(db: Path, results: list[tuple[str, float]]) -> None:
+    """SC and SDID of every study outcome with their placebos and calibration (the pipeline's share)."""
+    from regeval.estimate.design import designs_from
+    from regeval.estimate.evaluation import evaluate_panel
+    from regeval.estimate.panels import read_inputs
+    from regeval.estimate.sample import county_panel
+    from regeval.estimate.threads import blas_threads
+
+    inputs = read_inputs(db)
+    designs = designs_from(inputs.studies, inputs.study_periods)
+
+    def every_outcome() -> int:
+        count = 0
+        with blas_threads(1):
+            for study_id, design in designs.items():
+                rows = inputs.county_panel[inputs.county_panel["study_id"] == study_id]
+                for outcome_id, frame in rows.groupby("outcome_id"):
+                    window = design.window(str(outcome_id))
+                    if window is None:
+                        continue
+                    panel = county_panel(frame)
+                    inside = window.sample(panel.period)
+                    pre = window.pre(panel.period) & inside
+                    post = window.post(panel.period) & inside
+                    before = panel.select(design.before_first_intervention(panel.period))
+                    found = evaluate_panel(
+                        panel, pre, post, before, estimators=("sc", "sdid"), conventional=False
+                    )
+                    count += found is not None
+        return count
+
+    count = timed(
+        "sc + sdid of every study outcome with placebos and calibration", results, every_outcome
+    )
+    print(f"  ({count} outcomes)")
 
 
 def union_per_outcome(compiled: str, outcome_ids: list[str]) -> str:
@@ -254,6 +320,8 @@ def main() -> int:
             results,
             lambda: estimate_tables(read_inputs(db), progress=lambda line: print(f"  {line}")),
         )
+        time_synthetic_studies(db, results)
+        time_synthetic_estimators(results)
         panel = evaluate_panel_40x30()
         timed(
             "regeval.evaluate: 40 units x 30 periods, every method and its calibration",

@@ -25,9 +25,11 @@ from regeval.estimate.single import (
     DEFAULT_METHODS,
     INTERVAL_METHODS,
     MAX_VARIANCE_RATIO,
+    Evidence,
     answer,
     collect,
 )
+from regeval.estimate.synthetic_evidence import window_evidence
 
 NOMINAL = 0.05
 MAX_STARTS = 8
@@ -93,6 +95,7 @@ def fake_studies(
     units: list[str] | None = None,
     methods: tuple[str, ...] = DEFAULT_METHODS,
     level: float = LEVEL,
+    estimator: str = "did",
 ) -> pd.DataFrame:
     """One row per fake study and method, on the given panel (data before the intervention only)."""
     periods = np.unique(panel.period)
@@ -102,11 +105,7 @@ def fake_studies(
         start, end = periods[position], periods[position + plan.post_length - 1]
         window = panel.select(panel.period <= end)
         pre, post = window.period < start, window.period >= start
-        model = TwoWayFE(window)
-        for unit in units:
-            evidence = collect(replace(window, treated=unit), pre, post, model)
-            if evidence is None:
-                continue
+        for unit, evidence in _fake_evidence(window, pre, post, units, estimator):
             for method, found in answer(evidence, methods, level).items():
                 if not np.isfinite(found.p_value):
                     continue
@@ -133,6 +132,21 @@ def fake_studies(
                     }
                 )
     return pd.DataFrame(rows, columns=FAKE_COLUMNS)
+
+
+def _fake_evidence(
+    window: Panel, pre: np.ndarray, post: np.ndarray, units: list[str], estimator: str
+) -> list[tuple[str, Evidence]]:
+    """Each unit's evidence as the fake treated one in one fake window, for the estimator."""
+    if estimator != "did":
+        return list(window_evidence(window, pre, post, estimator, units).items())
+    model = TwoWayFE(window)
+    found = []
+    for unit in units:
+        evidence = collect(replace(window, treated=unit), pre, post, model)
+        if evidence is not None:
+            found.append((unit, evidence))
+    return found
 
 
 def band_high(n: int, nominal: float = NOMINAL, tail: float = 0.025) -> float:
@@ -203,6 +217,7 @@ class Recommendation:
     method: str | None
     holds: bool
     reason: str
+    estimator: str = "did"
 
 
 def _describe(row: pd.Series) -> str:
@@ -289,6 +304,7 @@ def calibrate(
     n_post: int,
     methods: tuple[str, ...] = DEFAULT_METHODS,
     max_starts: int = MAX_STARTS,
+    estimator: str = "did",
 ) -> Calibration:
     """Calibrate every method on the data before the intervention, fake windows shaped like the study's."""
     n_before = int(np.unique(before.period).size)
@@ -296,5 +312,5 @@ def calibrate(
     if plan is None:
         fakes = pd.DataFrame(columns=FAKE_COLUMNS)
     else:
-        fakes = fake_studies(before, plan, methods=methods)
+        fakes = fake_studies(before, plan, methods=methods, estimator=estimator)
     return Calibration(fakes, summarise(fakes))

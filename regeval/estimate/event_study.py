@@ -11,6 +11,7 @@ from regeval.estimate.linear import control_placebos, pre_means
 from regeval.estimate.models import tidy_frame
 from regeval.estimate.results import Outcome, Scale, interval_percent, percent, regression_rows
 from regeval.estimate.sample import Panel
+from regeval.estimate.sensitivity import EventStudy, sensitivity_rows
 
 MODEL = "twfe_county"
 
@@ -22,10 +23,25 @@ def pre_trend_statistic(coefficients: np.ndarray, pre_mean: float) -> float:
     return float(np.mean(relative**2)) if relative.size else float("nan")
 
 
+def event_coefficients(
+    sample: Panel, reference: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(periods other than the reference, the treated unit's coefficients, the controls' placebo coefficients N0 x K)."""
+    periods = np.unique(sample.period)
+    others = periods[periods != reference]
+
+    def flags(rows: np.ndarray) -> np.ndarray:
+        return (rows[:, None] == others[None, :]).astype(float)
+
+    treated = TwoWayFE(sample).coefficients(sample.treated, flags(sample.period))
+    placebos = control_placebos(sample, sample.controls(), flags, others.size)
+    return others, treated, placebos
+
+
 def event_study(
     outcome: Outcome, panel: Panel, window: Window, design: StudyDesign
-) -> tuple[list[dict], list[dict]]:
-    """event_study rows (placebo-t intervals per period) and the pre_trend row of regression_effects.
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """event_study rows (placebo-t intervals per period), the pre_trend row of regression_effects, sensitivity rows.
 
     The sample runs from the pre start to the post end, periods between the windows
     included; coefficients are relative to the last period before the intervention.
@@ -35,14 +51,8 @@ def event_study(
     reference = design.reference_period(periods)
     controls = sample.controls()
     if reference is None or len(controls) < 2:
-        return [], []
-    others = periods[periods != reference]
-
-    def flags(rows: np.ndarray) -> np.ndarray:
-        return (rows[:, None] == others[None, :]).astype(float)
-
-    treated = TwoWayFE(sample).coefficients(sample.treated, flags(sample.period))
-    placebos = control_placebos(sample, controls, flags, others.size)
+        return [], [], []
+    others, treated, placebos = event_coefficients(sample, reference)
     pre = window.pre(panel.period)
     pre_mean = panel.mean_rate(panel.treated, pre)
     control_pre = pre_means(panel, controls, pre)
@@ -79,7 +89,14 @@ def event_study(
         )
     before = design.before_intervention(others)
     if not before.any() or not np.isfinite(treated[before]).any():
-        return rows, []
+        return rows, [], []
+    event_times = np.array([position[p.item()] - reference_position for p in others])
+    target = window.post(others).astype(float)
+    robust = []
+    usable = np.isfinite(treated) & np.all(np.isfinite(placebos), axis=0)
+    if target.sum() > 0 and usable.all():
+        study = EventStudy(treated, placebos, event_times, target / target.sum())
+        robust = sensitivity_rows(outcome.study_id, outcome.outcome_id, MODEL, study, pre_mean)
     statistic = pre_trend_statistic(treated[before], pre_mean)
     placebo_statistics = np.array(
         [pre_trend_statistic(placebos[j, before], control_pre[j]) for j in range(len(controls))]
@@ -100,4 +117,4 @@ def event_study(
         ]
     )
     scale = Scale(MODEL, pre_mean, False, sample.n_obs, len(controls))
-    return rows, regression_rows(outcome, scale, tidy)
+    return rows, regression_rows(outcome, scale, tidy), robust

@@ -90,8 +90,12 @@ def regression_rows(outcome: Outcome, scale: Scale, tidy: pd.DataFrame) -> list[
     return rows
 
 
+# The model column of the study tables for each estimator of `regeval.evaluate` (county panel).
+MODEL_OF = {"did": "twfe_county", "sc": "sc_county", "sdid": "sdid_county"}
+
+
 def evaluation_rows(outcome: Outcome, term: TermEstimate, evaluation: Evaluation) -> list[dict]:
-    """The reported fit's conventional row, then every single-unit method's row with the recommended one flagged."""
+    """The reported fit's conventional row, then every estimator's and method's row with the recommended one flagged."""
     scale = Scale(term.model, term.pre_mean, term.log_scale, term.fit.n_obs, term.n_controls)
     conventional = term.fit.tidy()
     conventional = conventional[
@@ -100,23 +104,44 @@ def evaluation_rows(outcome: Outcome, term: TermEstimate, evaluation: Evaluation
     methods = evaluation.tidy().assign(std_error=np.nan, statistic=np.nan)
     methods["recommendation"] = np.where(methods["recommended"], evaluation.reason, None)
     methods["calibrated"] = methods["recommended"] & evaluation.calibration_holds
-    return regression_rows(outcome, scale, conventional) + regression_rows(outcome, scale, methods)
+    rows = regression_rows(outcome, scale, conventional)
+    for estimator, part in methods.groupby("estimator", sort=False):
+        if estimator == "did":
+            rows += regression_rows(outcome, scale, part)
+            continue
+        block = evaluation.fits[estimator].block
+        own = Scale(
+            MODEL_OF[estimator],
+            float(part["pre_mean"].iloc[0]),
+            False,
+            int(block.y.size),
+            int(part["n_controls"].iloc[0]),
+        )
+        rows += regression_rows(outcome, own, part)
+    return rows
 
 
 def calibration_rows(outcome: Outcome, evaluation: Evaluation) -> list[dict]:
-    """inference_calibration rows: each method's calibration over all units ('*') and by unit."""
+    """inference_calibration rows: each estimator's methods over all units ('*') and by unit."""
     summary = evaluation.calibration.summary
-    recommended = evaluation.recommendation.method
-    return [
-        {
-            "study_id": outcome.study_id,
-            "outcome_id": outcome.outcome_id,
-            "model": "twfe_county",
-            **row,
-            "recommended": bool(row["unit"] == "*" and row["method"] == recommended),
-        }
-        for row in summary.to_dict("records")
-    ]
+    chosen = evaluation.recommendation
+    rows = []
+    for row in summary.to_dict("records"):
+        estimator = row.pop("estimator", "did")
+        rows.append(
+            {
+                "study_id": outcome.study_id,
+                "outcome_id": outcome.outcome_id,
+                "model": MODEL_OF[estimator],
+                **row,
+                "recommended": bool(
+                    row["unit"] == "*"
+                    and row["method"] == chosen.method
+                    and estimator == chosen.estimator
+                ),
+            }
+        )
+    return rows
 
 
 def term_rows(outcome: Outcome, term: TermEstimate) -> list[dict]:

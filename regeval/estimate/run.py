@@ -20,8 +20,12 @@ from regeval.estimate.placebos import leave_one_out_rows, space_rows, time_rows
 from regeval.estimate.results import Outcome, calibration_rows, evaluation_rows, term_rows
 from regeval.estimate.rollout import rollout_tables
 from regeval.estimate.sample import Panel, cell_panel, county_panel, group_panel
+from regeval.estimate.synthetic import ESTIMATORS as SYNTHETIC_ESTIMATORS
+from regeval.estimate.synthetic_tables import synthetic_path_rows, synthetic_weight_rows
 from regeval.estimate.tables import columns
 from regeval.estimate.threads import blas_threads
+
+STUDY_ESTIMATORS = ("did", *SYNTHETIC_ESTIMATORS)
 
 
 @dataclass
@@ -32,6 +36,9 @@ class Rows:
     placebo_effects: list[dict] = field(default_factory=list)
     event_study: list[dict] = field(default_factory=list)
     inference_calibration: list[dict] = field(default_factory=list)
+    synthetic_weights: list[dict] = field(default_factory=list)
+    synthetic_paths: list[dict] = field(default_factory=list)
+    sensitivity: list[dict] = field(default_factory=list)
 
     def extend(self, other: Rows) -> None:
         """Append another collection's rows."""
@@ -103,14 +110,17 @@ def estimate_outcome(
         if term is post and evaluation is not None:
             rows.regression_effects += evaluation_rows(outcome, term, evaluation)
             rows.inference_calibration += calibration_rows(outcome, evaluation)
+            rows.synthetic_weights += synthetic_weight_rows(outcome, evaluation)
+            rows.synthetic_paths += synthetic_path_rows(outcome, evaluation)
         else:
             rows.regression_effects += term_rows(outcome, term)
     controls_obs = int(np.sum(sample.unit != sample.treated))
     rows.placebo_effects += time_rows(outcome, panel, window, design)
     rows.placebo_effects += space_rows(outcome, post, controls_obs)
     rows.placebo_effects += leave_one_out_rows(outcome, sample, window, post.pre_mean)
-    event_rows, trend_rows = event_study(outcome, panel, window, design)
+    event_rows, trend_rows, sensitivity = event_study(outcome, panel, window, design)
     rows.event_study += event_rows
+    rows.sensitivity += sensitivity
     rows.regression_effects += trend_rows
     return rows
 
@@ -121,7 +131,7 @@ def evaluate_study(panel: Panel, window: Window, design: StudyDesign) -> Evaluat
     pre = window.pre(panel.period) & in_window
     post = window.post(panel.period) & in_window
     before = panel.select(design.before_first_intervention(panel.period))
-    return evaluate_panel(panel, pre, post, before, conventional=False)
+    return evaluate_panel(panel, pre, post, before, estimators=STUDY_ESTIMATORS, conventional=False)
 
 
 def recommended_summary(rows: Rows) -> str:
@@ -129,7 +139,12 @@ def recommended_summary(rows: Rows) -> str:
     chosen = [r for r in rows.regression_effects if r.get("recommended")]
     if not chosen:
         return "no outcome with single-county inference"
-    methods = pd.Series([r["inference"] for r in chosen]).value_counts()
+    methods = pd.Series(
+        [
+            r["inference"] if r["model"] == "twfe_county" else f"{r['model']}:{r['inference']}"
+            for r in chosen
+        ]
+    ).value_counts()
     holding = sum(
         1
         for r in rows.inference_calibration

@@ -23,7 +23,7 @@ from somewhere, and each says from where (`METHODS`):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.optimize
@@ -58,6 +58,8 @@ class Evidence:
     post_periods: np.ndarray
     n_pre: int
     n_post: int
+    rmspe_ratio: float = float("nan")
+    placebo_rmspe_ratios: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_controls(self) -> int:
@@ -257,6 +259,15 @@ def studentized_permutation(evidence: Evidence, level: float = LEVEL) -> Interva
     return Interval(np.nan, np.nan, p_value, 1 / (n0 + 1) if n0 else np.nan)
 
 
+def rmspe_rank(evidence: Evidence, level: float = LEVEL) -> Interval:
+    """Abadie et al.'s placebo test: rank of the post/pre RMSPE ratio among the controls' (no interval)."""
+    ratios = finite(evidence.placebo_rmspe_ratios)
+    if not np.isfinite(evidence.rmspe_ratio) or ratios.size == 0:
+        return NO_ANSWER
+    p_value = permutation_p_value(evidence.rmspe_ratio, ratios)
+    return Interval(np.nan, np.nan, p_value, 1 / (ratios.size + 1))
+
+
 def block_sums(values: np.ndarray, flags: np.ndarray) -> np.ndarray:
     """For every cyclic shift k of time, the sum of values over the flagged positions moved by k."""
     n = values.size
@@ -376,6 +387,13 @@ METHODS: dict[str, MethodInfo] = {
             "as studentized_t, exchangeable ratios; p >= 1 / (N0 + 1)",
         ),
         MethodInfo(
+            "rmspe_rank",
+            rmspe_rank,
+            "rank of the post/pre RMSPE ratio among the controls' placebo fits (synthetic "
+            "estimators only)",
+            "units exchangeable in their post/pre fit ratio; p >= 1 / (N0 + 1)",
+        ),
+        MethodInfo(
             "conformal",
             conformal,
             "the treated unit's own residuals, moving-block permutations in time",
@@ -384,7 +402,7 @@ METHODS: dict[str, MethodInfo] = {
         ),
     )
 }
-DEFAULT_METHODS = tuple(METHODS)
+DEFAULT_METHODS = tuple(k for k in METHODS if k != "rmspe_rank")
 INTERVAL_METHODS = ("placebo_t", "conley_taber", "ferman_pinto", "studentized_t", "conformal")
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from regeval.identifiers import check_identifiers
 from regeval.report import calibration as cal
 from regeval.report import catalogue as cat
+from regeval.report import comparison, pages
 from regeval.report import formatting as fmt
-from regeval.report import pages
 from regeval.report import tables as tab
 from regeval.report.data import StudyData, load
 from regeval.report.drawing import draw_all
@@ -93,6 +93,7 @@ def study_facts(data: StudyData, register_is_synthetic: bool, report: cat.Domain
         ),
         "county_published": data.county_published,
         "headlines": headlines(data, report.headline),
+        "comparison_href": "",
     }
 
 
@@ -164,8 +165,16 @@ def build_report(
             if data.regression is None
             else "no rows for this study",
         }
+        compared = None
+        if comparison.has_comparison(data):
+            facts["comparison_href"] = f"{data.study_id}_synthetic.html"
+            extra = comparison.page_context(data, out_dir, report.headline)
+            compared = pages.write_comparison(env, out_dir, {"s": facts, **extra}, db_name)
+            number += sum(1 for o in extra["outcomes"] if o["figure"])
         path = pages.write_study(env, out_dir, context, db_name)
         page_names.append(path.name)
+        if compared is not None:
+            page_names.append(compared.name)
         figures_by_study[data.study_id] = number
         n_tables = len(tables) + len(calibration)
         cards.append({**facts, "n_figures": number, "n_tables": n_tables})

@@ -92,9 +92,9 @@ def method_table(data: StudyData, outcome_id: str, number: int) -> Table | None:
     )
 
 
-def _worst_county(data: StudyData, outcome_id: str, method: str) -> str:
+def _worst_county(data: StudyData, outcome_id: str, method: str, model: str = "twfe_county") -> str:
     """The county with the highest rejection rate at 5 % for a method, e.g. "Oppland 12.5 %"."""
-    rows = sig.calibration(data, outcome_id)
+    rows = sig.calibration(data, outcome_id, model)
     rows = rows[(rows["method"] == method) & (rows["unit"].astype(str) != sig.ALL_UNITS)]
     if rows.empty:
         return fmt.MISSING
@@ -126,19 +126,21 @@ def summary_table(data: StudyData) -> Table | None:
             continue
         label = data.outcome(outcome_id).get("label", outcome_id)
         method = str(row["inference"])
+        model = str(row.get("model", "twfe_county"))
         holds = sig.calibrated(data, outcome_id, row)
-        overall = sig.overall(data, outcome_id)
+        overall = sig.overall(data, outcome_id, model)
         cal = overall[overall["method"] == method]
         c = cal.iloc[0].to_dict() if len(cal) else {}
+        estimator = "" if model == "twfe_county" else f" ({methods.model_short(model)})"
         body.append(
             [
                 Cell(label, "label"),
-                Cell(methods.inference(method).label, "inference valid"),
+                Cell(methods.inference(method).label + estimator, "inference valid"),
                 Cell("yes" if holds else "NO: " + sig.NOT_CALIBRATED, "" if holds else "fail"),
                 _n(str(int(c["n_fake_studies"])) if c else fmt.MISSING),
                 _n(rate(c.get("rejection_rate_05"))),
                 _n(rate(c.get("band_high_05"))),
-                _n(_worst_county(data, outcome_id, method)),
+                _n(_worst_county(data, outcome_id, method, model)),
                 _n(fmt.pct(c.get("median_width_pct"))),
             ]
         )
@@ -160,7 +162,8 @@ def county_table(data: StudyData, outcome_id: str, number: int) -> Table | None:
     if rows.empty:
         return None
     label = data.outcome(outcome_id).get("label", outcome_id)
-    recommended = (sig.recommended_row(data, outcome_id) or {}).get("inference")
+    chosen = sig.recommended_row(data, outcome_id) or {}
+    recommended = chosen.get("inference") if chosen.get("model") == "twfe_county" else None
     keys = methods.ordered(list(rows["method"].unique()), methods.INFERENCE_ORDER)
     head = [
         [_h("County"), _h("Role"), _h("Fake studies")]

@@ -28,6 +28,9 @@ OPTIONAL_TABLES = (
     "event_study",
     "inference_calibration",
     "study_measures",
+    "synthetic_weights",
+    "synthetic_paths",
+    "sensitivity",
 )
 # The study configuration seeds, in their own schema; every other table is an analyst table.
 STUDY_CONFIG_TABLES = frozenset({"studies", "study_units", "study_measures"})
@@ -65,6 +68,9 @@ class StudyData:
     all_county_codes: set[str] = field(default_factory=set)
     calibration: pd.DataFrame | None = None
     measures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    synthetic_weights: pd.DataFrame | None = None
+    synthetic_paths: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
 
     @property
     def study_id(self) -> str:
@@ -221,6 +227,9 @@ def load(db_path: Path, publish_dir: Path | None = None) -> list[StudyData]:
                 measures=_for_study(optional["study_measures"], study_id)
                 if optional["study_measures"] is not None
                 else pd.DataFrame(),
+                synthetic_weights=_for_study(optional["synthetic_weights"], study_id),
+                synthetic_paths=_for_study(optional["synthetic_paths"], study_id),
+                sensitivity=_for_study(optional["sensitivity"], study_id),
             )
         )
     return result

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from regeval.report import formatting as fmt
 from regeval.report import methods
 from regeval.report import significance as sig
+from regeval.report.comparison import sensitivity_summary
 from regeval.report.data import StudyData
 
 VARIANT_SHORT = {"all_months": "all months", "same_months": "same months"}
@@ -30,6 +31,7 @@ class Headline:
     warning: str = ""
     floor: str = ""
     why: str = ""
+    robust: str = ""
     missing: str = ""
 
 
@@ -82,6 +84,7 @@ def headline(data: StudyData, outcome_id: str) -> Headline:
         warning="" if holds else sig.NOT_CALIBRATED,
         floor=sig.unreachable_text(row),
         why=str(row.get("recommendation") or ""),
+        robust=sensitivity_summary(data, outcome_id),
     )
 
 

@@ -91,6 +91,16 @@ INFERENCE: dict[str, Inference] = {
             "controls' errors.",
         ),
         Inference(
+            "rmspe_rank",
+            "RMSPE rank",
+            True,
+            "synthetic estimators only: rank of the treated county's post/pre ratio of root mean "
+            "squared gaps to its synthetic path among the control counties' placebo fits "
+            "(Abadie, Diamond and Hainmueller 2010); p cannot go below 1/(N0 + 1).",
+            "p-value",
+            assumes="the counties' post/pre fit ratios are exchangeable.",
+        ),
+        Inference(
             "cluster_county",
             "Clustered by county",
             False,
@@ -132,6 +142,7 @@ INFERENCE_ORDER = (
     "studentized_t",
     "studentized_permutation",
     "conformal",
+    "rmspe_rank",
     "cluster_county",
     "cluster_unit",
     "hc1",
@@ -144,13 +155,31 @@ MODELS: dict[str, str] = {
     "(composition-adjusted: gender, age group, education)",
     "twfe_county": "Two-way fixed effects on the county panel, weighted by the denominator",
     "twfe_pooled": "Two-way fixed effects on the pooled two-group panel",
+    "sc_county": "Synthetic control on the county panel (Abadie, Diamond and Hainmueller 2010)",
+    "sdid_county": "Synthetic difference-in-differences on the county panel "
+    "(Arkhangelsky et al. 2021)",
 }
 MODEL_SHORT: dict[str, str] = {
     "ppml_cells": "Poisson, composition-adjusted",
     "twfe_county": "Two-way FE, county panel",
     "twfe_pooled": "Two-way FE, pooled panel",
+    "sc_county": "Synthetic control",
+    "sdid_county": "Synthetic DiD",
 }
-MODEL_ORDER = ("ppml_cells", "twfe_county", "twfe_pooled")
+# What each estimator of the comparison page needs for its effect to be the effect.
+ESTIMATOR_ASSUMES: dict[str, str] = {
+    "twfe_county": "parallel trends: without the intervention the treated county would have "
+    "moved with the (denominator-weighted) control average, after removing fixed level "
+    "differences.",
+    "sc_county": "a convex combination of the controls reproduces the treated county's level "
+    "and path before the intervention and would have gone on doing so (no level shift "
+    "allowed; the treated county must lie inside the controls' range).",
+    "sdid_county": "parallel trends between the treated county and a weighted control group "
+    "(unit weights matching its pre path up to a constant level, time weights on the pre "
+    "periods most like the post ones).",
+}
+MODEL_ORDER = ("ppml_cells", "twfe_county", "twfe_pooled", "sc_county", "sdid_county")
+ESTIMATOR_MODELS = ("twfe_county", "sc_county", "sdid_county")
 FIGURE_MODEL_ORDER = ("twfe_county", "twfe_pooled", "ppml_cells")
 
 TERMS: dict[str, str] = {

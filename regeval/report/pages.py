@@ -69,6 +69,14 @@ def write_study(env: Environment, out_dir: Path, context: dict, db_name: str) ->
     return path
 
 
+def write_comparison(env: Environment, out_dir: Path, context: dict, db_name: str) -> Path:
+    """Write <study_id>_synthetic.html: DID, SC and SDID side by side, weights, paths, sensitivity."""
+    html = env.get_template("comparison.html").render(**context, **_common(db_name))
+    path = inside(out_dir, f"{context['s']['study_id']}_synthetic.html")
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
 def write_methods(env: Environment, out_dir: Path, found: Validation, db_name: str) -> Path:
     """Write methods.html: what each method assumes, the Monte Carlo tables, the real-data calibration."""
     html = env.get_template("methods.html").render(

@@ -35,17 +35,20 @@ def recommended_row(data: StudyData, outcome_id: str) -> dict | None:
     return rows.iloc[0].to_dict() if len(rows) else None
 
 
-def calibration(data: StudyData, outcome_id: str) -> pd.DataFrame:
-    """The inference_calibration rows of an outcome (empty when there are none)."""
+def calibration(data: StudyData, outcome_id: str, model: str = "twfe_county") -> pd.DataFrame:
+    """The inference_calibration rows of an outcome and estimator model (empty when there are none)."""
     table = data.calibration
     if table is None or table.empty:
         return pd.DataFrame(columns=["method", "unit", "holds", "recommended"])
-    return table[table["outcome_id"] == outcome_id].reset_index(drop=True)
+    keep = table["outcome_id"] == outcome_id
+    if "model" in table.columns:
+        keep &= table["model"] == model
+    return table[keep].reset_index(drop=True)
 
 
-def overall(data: StudyData, outcome_id: str) -> pd.DataFrame:
+def overall(data: StudyData, outcome_id: str, model: str = "twfe_county") -> pd.DataFrame:
     """The calibration rows over all counties ('*'), one per method."""
-    rows = calibration(data, outcome_id)
+    rows = calibration(data, outcome_id, model)
     return rows[rows["unit"].astype(str) == ALL_UNITS].reset_index(drop=True)
 
 

@@ -4,7 +4,7 @@ select
     {{ by | join(', ') }},
     sum(case when recommended then 1 else 0 end) as n_recommended
 from {{ model }}
-where model = 'twfe_county' and term = 'post' and inference not in ('hc1', 'cluster_county')
+where model in ('twfe_county', 'sc_county', 'sdid_county') and term = 'post' and inference not in ('hc1', 'cluster_county')
 group by {{ by | join(', ') }}
 having sum(case when recommended then 1 else 0 end) <> 1
 {% endtest %}

@@ -165,8 +165,15 @@ KEYS = {
         "inference",
     ],
     "rollout_cohort_effects": ["study_id", "outcome_id", "cohort", "inference"],
+    "synthetic_weights": ["study_id", "outcome_id", "model", "kind", "county_code", "period_start"],
+    "synthetic_paths": ["study_id", "outcome_id", "model", "county_code", "period_start"],
+    "sensitivity": ["study_id", "outcome_id", "model", "restriction", "m"],
 }
-NULLABLE_KEYS = {"event_time", "cohort"}  # set only on the aggregation they belong to
+# Keys set only on the rows they belong to (an aggregation, a kind of weight).
+NULLABLE_KEYS = {
+    "rollout_inference": {"event_time", "cohort"},
+    "synthetic_weights": {"county_code", "period_start"},
+}
 
 
 @pytest.mark.parametrize("table", sorted(TABLES))
@@ -174,7 +181,8 @@ def test_row_invariants(estimated, table: str) -> None:
     db, _, _ = estimated
     rows = read(db, table)
     assert not rows.duplicated(KEYS[table]).any()
-    assert rows[[k for k in KEYS[table] if k not in NULLABLE_KEYS]].notna().all().all()
+    required = [k for k in KEYS[table] if k not in NULLABLE_KEYS.get(table, set())]
+    assert rows[required].notna().all().all()
     if "ci_low_pct" in rows:
         # Conley-Taber intervals (and the roll-out's, built the same way) need not contain it.
         inverted = rows["inference"].isin(["conley_taber", "ri_placebo_controls"])
@@ -227,10 +235,27 @@ def test_every_model_and_inference_is_reported(estimated) -> None:
                 "conformal",
             )
         }
+        | {
+            (model, "post", inference)
+            for model in ("sc_county", "sdid_county")
+            for inference in (
+                "permutation",
+                "placebo_t",
+                "conley_taber",
+                "rmspe_rank",
+                "ferman_pinto",
+                "studentized_t",
+                "studentized_permutation",
+                "conformal",
+            )
+        }
     )
     assert set(exact.index) == expected
+    single = exact[
+        exact.index.get_level_values("model").isin(["twfe_county", "sc_county", "sdid_county"])
+    ]
+    assert int(single["recommended"].sum()) == 1
     county_post = exact.xs(("twfe_county", "post"), level=["model", "term"])
-    assert int(county_post["recommended"].sum()) == 1
     assert county_post.loc["cluster_county", "recommended"] == False
     assert exact.loc[("ppml_cells", "post", "placebo_t"), "estimate_pct"] == pytest.approx(
         100 * EFFECT, abs=1e-7
@@ -309,3 +334,33 @@ def test_missing_values_are_written_as_null_not_nan(estimated) -> None:
         assert nulls > 0
     finally:
         connection.close()
+
+
+def test_synthetic_weights_sum_to_one_and_paths_give_the_estimate(estimated) -> None:
+    db, _, _ = estimated
+    weights = read(db, "synthetic_weights")
+    sums = weights.groupby(["study_id", "outcome_id", "model", "kind"])["weight"].sum()
+    np.testing.assert_allclose(sums, 1.0, atol=1e-9)
+    assert set(weights.loc[weights["kind"] == "period", "model"]) == {"sdid_county"}
+    paths = read(db, "synthetic_paths")
+    treated = paths[(paths["role"] == "treated") & paths["post"]]
+    mean_gap = treated.groupby(["study_id", "outcome_id", "model"])["gap"].mean()
+    effects = read(db, "regression_effects")
+    placebo_t = effects[effects["inference"] == "placebo_t"].set_index(
+        ["study_id", "outcome_id", "model"]
+    )["estimate"]
+    np.testing.assert_allclose(mean_gap, placebo_t.loc[mean_gap.index], atol=1e-9)
+
+
+def test_sensitivity_rows_nest_and_break_down(estimated) -> None:
+    db, _, _ = estimated
+    rows = read(db, "sensitivity")
+    assert set(rows["restriction"]) == {"relative_magnitudes", "smoothness"}
+    assert (rows["ci_low"] <= rows["lower"] + 1e-12).all()
+    assert (rows["upper"] <= rows["ci_high"] + 1e-12).all()
+    for _, group in rows.groupby(["study_id", "outcome_id", "restriction"]):
+        group = group.sort_values("m")
+        # Larger M: wider identified set (nested), and covering zero once M passes the breakdown.
+        assert (np.diff(group["upper"] - group["lower"]) >= -1e-12).all()
+        beyond = group[group["m"] >= group["breakdown"] * (1 + 1e-9)]
+        assert beyond["covers_zero"].all()

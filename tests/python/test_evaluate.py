@@ -58,11 +58,16 @@ def hand(tmp_path: Path) -> Path:
 
 def test_weighted_and_unweighted_did_by_hand(hand: Path) -> None:
     frame = pd.read_csv(hand)
-    weighted = regeval.evaluate(frame, weight="pop", **KEYS).tidy()
+    tidy = regeval.evaluate(frame, weight="pop", **KEYS).tidy()
+    weighted = tidy[tidy["estimator"] == "did"]
     assert weighted["estimate"].to_numpy() == pytest.approx(HAND_DID, abs=1e-12)
     assert weighted["estimate_pct"].iloc[0] == pytest.approx(100 * HAND_DID / 10.875)
     plain = regeval.evaluate(frame, **KEYS).tidy()
     assert plain["estimate"].iloc[0] == pytest.approx(HAND_UNWEIGHTED_DID, abs=1e-12)
+    # A lies below every control before 2005, so its synthetic control is D alone:
+    # 8.75 - (13.8 + 13.0) / 2 = -4.65.
+    sc = tidy[tidy["estimator"] == "sc"]
+    assert sc["estimate"].to_numpy() == pytest.approx(-4.65, abs=1e-9)
 
 
 def test_tidy_has_the_promised_columns_and_one_recommended_row(hand: Path) -> None:
@@ -81,8 +86,9 @@ def test_tidy_has_the_promised_columns_and_one_recommended_row(hand: Path) -> No
     ):
         assert column in tidy.columns
     assert int(tidy["recommended"].sum()) == 1
-    assert set(tidy["estimator"]) == {"did"}
+    assert set(tidy["estimator"]) == {"did", "sc", "sdid"}
     assert tidy.loc[tidy["recommended"], "inference"].iloc[0] == result.recommendation.method
+    assert tidy.loc[tidy["recommended"], "estimator"].iloc[0] == result.recommendation.estimator
     # 3 units before the intervention, 4 years: too few fake studies, said so.
     assert not result.calibration_holds and "no method's calibration holds" in result.reason
     assert "cluster_unit" in set(tidy["inference"])

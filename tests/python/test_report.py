@@ -64,7 +64,10 @@ def links(page: Path) -> list[str]:
 def test_summary_and_progress(report: tuple[Path, dict], estimated_db: Path) -> None:
     _, summary = report
     ids = study_ids(estimated_db)
-    assert summary["pages"] == ["index.html", *[f"{s}.html" for s in ids], "methods.html"]
+    studies = [p for p in summary["pages"] if not p.endswith("_synthetic.html")]
+    assert studies == ["index.html", *[f"{s}.html" for s in ids], "methods.html"]
+    compared = [p for p in summary["pages"] if p.endswith("_synthetic.html")]
+    assert f"{STUDY_A}_synthetic.html" in compared and f"{STUDY_B}_synthetic.html" in compared
     assert summary["figures"] == sum(summary["figures_by_study"].values()) > 0
     assert summary["seconds"] > 0
     assert any(STUDY_A in m and "figures" in m for m in summary["messages"])
@@ -281,7 +284,7 @@ def recommended_rows(db_path: Path) -> dict[tuple[str, str], dict]:
         from regression_effects r
         left join inference_calibration c
           on c.study_id = r.study_id and c.outcome_id = r.outcome_id
-         and c.method = r.inference and c.unit = '*'
+         and c.method = r.inference and c.unit = '*' and c.model = r.model
         where r.recommended
         """,
     )
@@ -314,7 +317,8 @@ def test_every_outcome_has_one_recommended_row(estimated_db: Path) -> None:
         estimated_db,
         """
         select r.study_id, r.outcome_id, count(*) filter (where recommended) as n
-        from regression_effects r where model = 'twfe_county' and term = 'post'
+        from regression_effects r
+        where model in ('twfe_county', 'sc_county', 'sdid_county') and term = 'post'
         group by 1, 2
         """,
     )
@@ -522,7 +526,7 @@ def test_calibration_section_shows_the_tables_values(
                 f"""
                 select * from inference_calibration
                 where study_id = '{data.study_id}' and outcome_id = '{outcome_id}'
-                  and unit = '*'
+                  and unit = '*' and model = 'twfe_county'
                 """,
             )
             if not overall:
@@ -546,10 +550,12 @@ def test_calibration_section_shows_the_tables_values(
                 f"""
                 select unit, method, rejection_rate_05 from inference_calibration
                 where study_id = '{data.study_id}' and outcome_id = '{outcome_id}'
-                  and unit <> '*'
+                  and unit <> '*' and model = 'twfe_county'
                 """,
             )
             assert len(county.body) == len({u["unit"] for u in units})
+            if expected[(data.study_id, outcome_id)]["model"] != "twfe_county":
+                continue  # the county table shows the DID methods; the ✓ is on another page
             method = expected[(data.study_id, outcome_id)]["inference"]
             headers = [c.text for c in county.head[0]]
             assert methods.inference(method).label + " ✓" in headers
@@ -675,3 +681,43 @@ def test_study_b_shows_when_each_measure_was_expected_to_act(report: tuple[Path,
     assert "When each measure was expected to act" not in (out / f"{STUDY_A}.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_comparison_page_shows_did_sc_sdid_weights_paths_and_sensitivity(
+    report: tuple[Path, dict], estimated_db: Path
+) -> None:
+    out, summary = report
+    with duckdb.connect(str(estimated_db), read_only=True) as connection:
+        weights = connection.execute(
+            "select outcome_id, county_code, weight from synthetic_weights "
+            "where study_id = ? and model = 'sc_county' and kind = 'unit' order by weight desc",
+            [STUDY_A],
+        ).fetchdf()
+        breakdown = connection.execute(
+            "select outcome_id, breakdown from sensitivity where study_id = ? "
+            "and restriction = 'relative_magnitudes' and m = 0",
+            [STUDY_A],
+        ).fetchdf()
+    for study_id in (STUDY_A, STUDY_B):
+        page = out / f"{study_id}_synthetic.html"
+        assert page.name in summary["pages"]
+        assert page.name in links(out / f"{study_id}.html")
+    text = (out / f"{STUDY_A}_synthetic.html").read_text(encoding="utf-8")
+    for words in (
+        "Two-way FE, county panel",
+        "Synthetic control",
+        "Synthetic DiD",
+        "Sensitivity to violations of parallel trends",
+        "Unit weights",
+    ):
+        assert words in text
+    # The largest SC weight of the first outcome, as the table prints it (3 decimals).
+    top = weights.iloc[0]
+    assert fmt.number(top["weight"], 3) in text
+    for src in links(out / f"{STUDY_A}_synthetic.html"):
+        if src.endswith(".png"):
+            assert (out / src).exists()
+    # The headline states the breakdown value of every outcome that has one.
+    study_page = (out / f"{STUDY_A}.html").read_text(encoding="utf-8")
+    assert "Sensitivity to parallel trends (Rambachan-Roth)" in study_page
+    assert len(breakdown) > 0

@@ -1,0 +1,1 @@
+{{ estimate_columns('synthetic_paths') }}
