@@ -71,7 +71,7 @@ def write_study(env: Environment, out_dir: Path, context: dict, db_name: str) ->
 
 def write_comparison(env: Environment, out_dir: Path, context: dict, db_name: str) -> Path:
     """Write <study_id>_synthetic.html: DID, SC and SDID side by side, weights, paths, sensitivity."""
-    html = env.get_template("comparison.html").render(**context, **_common(db_name))
+    html = env.get_template("comparison.html").render(**context, **common(db_name))
     path = inside(out_dir, f"{context['s']['study_id']}_synthetic.html")
     path.write_text(html, encoding="utf-8")
     return path
