@@ -20,7 +20,7 @@ class LockedError(RuntimeError):
     """Another run holds the lock of the database."""
 
 
-class _Busy(Exception):
+class _BusyError(Exception):
     """A lock file is held by another process (its pid and start time)."""
 
     def __init__(self, pid: str, started: str) -> None:
@@ -36,7 +36,7 @@ def lock_path(db_path: Path) -> Path:
 def _holder(path: Path) -> tuple[str, str]:
     """The pid and start time written in a lock file ('?' when unreadable)."""
     try:
-        pid, started = (path.read_text().split("\n") + ["", ""])[:2]
+        pid, started = ([*path.read_text().split("\n"), "", ""])[:2]
     except OSError:
         return "?", "?"
     return pid.strip() or "?", started.strip() or "?"
@@ -44,7 +44,7 @@ def _holder(path: Path) -> tuple[str, str]:
 
 @contextmanager
 def _exclusive(path: Path) -> Iterator[Path]:
-    """Hold an exclusive lock on the file at path for the block; raise _Busy at once when another process holds it."""
+    """Hold an exclusive lock on the file at path for the block; raise _BusyError at once when another process holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -52,7 +52,7 @@ def _exclusive(path: Path) -> Iterator[Path]:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(descriptor)
-            raise _Busy(*_holder(path)) from None
+            raise _BusyError(*_holder(path)) from None
         try:
             same = os.fstat(descriptor).st_ino == os.stat(path).st_ino
         except FileNotFoundError:
@@ -77,7 +77,7 @@ def database_lock(db_path: Path) -> Iterator[Path]:
     try:
         with _exclusive(lock_path(db_path)) as path:
             yield path
-    except _Busy as busy:
+    except _BusyError as busy:
         raise LockedError(
             f"another run is building {db_path} since {busy.started} (pid {busy.pid})"
         ) from None
@@ -90,7 +90,7 @@ def work_dir(shared: Path) -> Iterator[Path]:
         with _exclusive(shared / ".lock"):
             yield shared
         return
-    except _Busy:
+    except _BusyError:
         pass
     private = Path(tempfile.mkdtemp(prefix="regeval-work-"))
     try:

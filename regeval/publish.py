@@ -136,7 +136,7 @@ def relations_by_outcome(
         if parent not in children:
             continue
         parts = [
-            cell[:outcome_at] + (child,) + cell[outcome_at + 1 :] for child in children[parent]
+            (*cell[:outcome_at], child, *cell[outcome_at + 1:]) for child in children[parent]
         ]
         if all(part in present for part in parts):
             relations.append([cell, *parts])
@@ -210,7 +210,7 @@ def shared_count_links(
         partner_outcome = shared.get(cell[outcome_at])
         if partner_outcome is None:
             continue
-        partner = cell[:outcome_at] + (partner_outcome,) + cell[outcome_at + 1 :]
+        partner = (*cell[:outcome_at], partner_outcome, *cell[outcome_at + 1:])
         if partner in present:
             links.append([cell, partner])
     return links

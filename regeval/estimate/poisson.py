@@ -112,13 +112,13 @@ class StratifiedPoissonFE:
         """Row values (n_rows,) or (k, n_rows) scattered into (..., strata, units, periods), 0 where absent."""
         rows = np.asarray(rows, dtype=float)
         lead = rows.shape[:-1]
-        out = np.zeros(lead + (int(np.prod(self.shape)),))
+        out = np.zeros((*lead, int(np.prod(self.shape))))
         out[..., self.flat] = rows
         return out.reshape(lead + self.shape)
 
     def _rows(self, tensor: np.ndarray) -> np.ndarray:
         """Tensor values back at the rows."""
-        return tensor.reshape(tensor.shape[:-3] + (-1,))[..., self.flat]
+        return tensor.reshape((*tensor.shape[:-3], -1))[..., self.flat]
 
     def _regressors(self, z: np.ndarray) -> np.ndarray:
         """z (n_rows x k) as a (k, strata, units, periods) tensor, 0 on rows left out."""

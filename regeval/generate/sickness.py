@@ -75,7 +75,7 @@ def sick_leave_quarters(
 ) -> dict[str, np.ndarray]:
     """Sick leave percent by county and quarter, 2006 Q4 - 2015 Q4."""
     q_start = FIRST_QUARTER + 3 * np.arange(N_QUARTERS)
-    years = np.array(counties.SICK_LEAVE_Q1_YEARS + (2015, 2016), dtype=np.float64)
+    years = np.array((*counties.SICK_LEAVE_Q1_YEARS, 2015, 2016), dtype=np.float64)
     q1 = np.array(counties.SICK_LEAVE_Q1_NATIONAL + (SICK_LEAVE_Q1_AFTER_2014,) * 2)
     position = months.year(q_start) + (months.month_of_year(q_start) - 1) / 12
     national = np.interp(position, years, q1)

@@ -138,7 +138,7 @@ def pre_post_table(data: StudyData, spec: cat.PrePostTable) -> Table:
                     line.extend(block[i])
                 body.append(line)
     else:
-        head = [[_h("Outcome"), _h("Variant"), _h("")] + trio]
+        head = [[_h("Outcome"), _h("Variant"), _h(""), *trio]]
         body = []
         for outcome_id in spec.outcomes:
             variants = [v for v, rows in by_variant.items() if outcome_id in rows]

@@ -316,7 +316,7 @@ def test_study_b_table1_every_outcome(
         assert cells[1] == fmt.window(row["pre_start"], row["pre_end"], "", period_type)
         assert cells[2] == fmt.window(row["post_start"], row["post_end"], "", period_type)
         columns = ("a_treated_pre", "b_treated_post", "c_control_pre", "d_control_post", "did")
-        for column, cell in zip(columns + ("effect_pct",), cells[3:], strict=True):
+        for column, cell in zip((*columns, "effect_pct"), cells[3:], strict=True):
             assert agrees(cell, row[column]), (column, cell, row[column])
     # the article's identity, on the analysis's own columns
     identity = (frame["b_treated_post"] - frame["a_treated_pre"]) - (

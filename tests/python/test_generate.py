@@ -230,7 +230,7 @@ def test_domains_and_ages(con: duckdb.DuckDBPyConnection) -> None:
             f"select min(year({column}) - birth_year), max(year({column}) - birth_year) "
             f"from {table}"
         ).fetchone()
-        assert 15 <= lo and hi <= 80, table
+        assert lo >= 15 and hi <= 80, table
     assert one(con, "select min(labour_force) from labour_force_months") > 0
     assert one(con, "select min(population) from population_years") > 0
     assert (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def test_seed_ids_checked_before_dbt(tmp_path: Path) -> None:
                 f"{bad},Escape,jobseekers,register,2014-11-01,,2013-03-01,2014-10-01,"
                 "exclude_county,single_county,\n"
             )
-        with pytest.raises(BadIdentifierError, match="seeds/studies/studies.csv: study_id '"):
+        with pytest.raises(BadIdentifierError, match=re.escape("seeds/studies/studies.csv: study_id '")):
             check_seed_identifiers(project)
 
 
@@ -103,7 +104,7 @@ def test_report_refuses_a_study_id_that_is_a_path(built_db: Path, tmp_path: Path
                 f"update {table} set study_id = ? where study_id = 'hedmark_2014_aap'", [ESCAPE]
             )
     report_dir = tmp_path / "a" / "b" / "c" / "d" / "report"
-    with pytest.raises(BadIdentifierError, match="study_id '../../../../escape'"):
+    with pytest.raises(BadIdentifierError, match=re.escape("study_id '../../../../escape'")):
         build_report(database, report_dir)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["escape.duckdb"]
     assert not [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".png", ".html")]
