@@ -40,8 +40,12 @@ flagged as (
                 with_history.next_dagpenger_month <= {{ dbt.dateadd('month', 3, 'with_history.month') }},
                 false
             ) as dagpenger_within_3_months,
-        cast(floor({{ dbt.datediff('with_history.spell_start', 'with_history.month', 'day') }} / 7) as integer)
-            as duration_weeks,
+        cast(
+            floor(
+                {{ dbt.datediff('with_history.spell_start', 'with_history.month', 'day') }}
+                / 7
+            ) as integer
+        ) as duration_weeks,
         with_history.month >= {{ dbt.dateadd('month', 2, 'data_start.first_month') }} as is_countable_month,
         with_history.month <= {{ dbt.dateadd('month', -3, 'data_start.last_month') }} as is_dagpenger_window_complete,
         with_history.month >= {{ dbt.dateadd('month', 2, 'data_start.first_month') }}
