@@ -141,6 +141,14 @@ def test_values_pass_through_dbt_bit_for_bit(estimated) -> None:
                 )
 
 
+def test_the_estimation_model_accepts_exactly_the_contracted_tables() -> None:
+    spec = yaml.safe_load((PROJECT / "models/intermediate/_intermediate__models.yml").read_text())
+    (model,) = [m for m in spec["models"] if m["name"] == "int_estimates_computed"]
+    (column,) = [c for c in model["columns"] if c["name"] == "estimate_table"]
+    (accepted,) = [t["accepted_values"] for t in column["data_tests"] if isinstance(t, dict)]
+    assert sorted(accepted["arguments"]["values"]) == sorted(TABLES)
+
+
 def test_every_contract_column_is_described() -> None:
     spec = yaml.safe_load(estimate_contracts.CONTRACTS.read_text())
     for model in spec["models"]:
