@@ -103,6 +103,7 @@ ENVIRONMENT = """environment variables (default in brackets):
   REGEVAL_SEED              seed of the synthetic register [2015]
   REGEVAL_REGISTER_FORMAT   format of the extract's files on Spark [parquet]
   REGEVAL_DB                the DuckDB file built [regeval.duckdb]
+  REGEVAL_DUCKDB_MEMORY     DuckDB's memory limit in dbt build; beyond it DuckDB spills to disk [1GB]
   REGEVAL_REPORT_DIR        the HTML report [reports/]
   REGEVAL_PUBLISH_DIR       the shareable tables [publish/]
   REGEVAL_MIN_CELL          smallest person count shown in published tables [5]

@@ -148,8 +148,8 @@ def test_rows_used_reach_the_panels(
     counted = db.execute(
         "select sum(numerator) from (select distinct outcome_id, period_start, county_code, numerator "
         f"from county_panel where outcome_id in ({placeholders}) and role in ('treated', 'control') "
-        "and study_id in (select study_id from studies where domain = "
-        "(select domain from studies where study_id = ?)))",
+        "and study_id in (select study_id from study_config.studies where domain = "
+        "(select domain from study_config.studies where study_id = ?)))",
         [*outcomes, study],
     ).fetchone()[0]
     assert used == counted

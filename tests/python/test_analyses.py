@@ -256,7 +256,9 @@ def test_study_a_table5_regression(
     assert len(groups) == 3 and groups[0].startswith("Effect after") and groups[2] == "Pre-trend"
     assert len(frame) == len(table.body)
     assert frame["outcome_id"].nunique() == 12
-    assert frame.groupby("outcome_id")["recommended"].sum().eq(1).all()
+    # One recommended row per outcome over all estimators: in this table (twfe_county) at most
+    # one, when the recommended estimator is SC or SDID none (the comparison page shows it).
+    assert frame.groupby("outcome_id")["recommended"].sum().le(1).all()
     outcome = None
     for (_, row), line in zip(frame.iterrows(), table.body, strict=True):
         cells = [c.text for c in line]

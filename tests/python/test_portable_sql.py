@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from regeval import warehouse
 from regeval.paths import PROJECT_DIR
 
 
@@ -94,6 +95,7 @@ def seed_files() -> list[Path]:
 def test_seed_empty_cells_are_null(built_db: Path) -> None:
     """Every empty cell of every seed CSV is a NULL in the built database, and every NULL an empty cell."""
     connection = duckdb.connect(str(built_db), read_only=True)
+    config = warehouse.study_config_schema()
     try:
         checked = 0
         for path in seed_files():
@@ -101,8 +103,10 @@ def test_seed_empty_cells_are_null(built_db: Path) -> None:
                 rows = list(csv.DictReader(handle))
             for column in rows[0]:
                 empty = sum(1 for row in rows if row[column] == "")
+                schema = config if path.parent.name == "studies" else "main"
                 nulls, total = connection.execute(
-                    f'select count(*) filter (where "{column}" is null), count(*) from main."{path.stem}"'
+                    f'select count(*) filter (where "{column}" is null), count(*) '
+                    f'from "{schema}"."{path.stem}"'
                 ).fetchone()
                 assert (nulls, total) == (empty, len(rows)), f"{path.stem}.{column}"
                 checked += empty

@@ -53,7 +53,7 @@ def report(estimated_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
 def study_ids(db_path: Path) -> list[str]:
     """The study ids of a database."""
     with duckdb.connect(str(db_path), read_only=True) as connection:
-        return [r[0] for r in connection.execute("select study_id from studies").fetchall()]
+        return [r[0] for r in connection.execute("select study_id from study_config.studies").fetchall()]
 
 
 def links(page: Path) -> list[str]:
@@ -178,7 +178,15 @@ def test_pages_say_which_counties_were_left_out(
 
 
 def test_missing_estimation_tables_show_not_estimated(built_db: Path, tmp_path: Path) -> None:
-    for data in load(built_db):
+    from regeval.estimate.tables import columns
+
+    db = tmp_path / "without_estimates.duckdb"
+    shutil.copyfile(built_db, db)
+    with duckdb.connect(str(db)) as connection:
+        connection.execute("drop view headline_effects")
+        for table in columns():
+            connection.execute(f"drop table {table}")
+    for data in load(db):
         report_plan = study_report(data)
         assert data.regression is None
         assert all(h.missing == "not estimated" for h in headlines(data, report_plan.headline))
