@@ -43,9 +43,10 @@ def jobseeker_conditions() -> dict[str, tuple[str, bool]]:
 
 
 def _read(connection: duckdb.DuckDBPyConnection, data: Path, table: str) -> str:
-    """A read_parquet call for one register file (its path as a bound-free literal)."""
-    path = str(data / f"{table}.parquet").replace("'", "''")
-    return f"read_parquet('{path}')"
+    """A temp view over one register file (read through the relation API: the path never enters SQL text); returns its name."""
+    view = f"register_{table}"
+    connection.read_parquet(str(data / f"{table}.parquet")).create_view(view, replace=True)
+    return view
 
 
 def jobseeker_cells(connection: duckdb.DuckDBPyConnection, data: Path) -> None:
@@ -362,8 +363,7 @@ def main() -> int:
     rows = {t: connection.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES}
     print(f"floor: cpu {cpu:.2f} s, wall {wall:.2f} s, peak {peak:,.0f} MiB, rows {rows}")
     if len(sys.argv) > 2:
-        out = sys.argv[2].replace("'", "''")
-        connection.execute(f"attach '{out}' as out")
+        connection.execute("attach ? as out", [sys.argv[2]])
         for table in TABLES:
             connection.execute(f"create or replace table out.{table} as select * from {table}")
     return 0
