@@ -33,6 +33,8 @@ from regeval.estimate.synthetic import ESTIMATORS as SYNTHETIC_ESTIMATORS
 from regeval.estimate.threads import blas_threads
 
 RECOMMENDED = "recommended"
+# The recommended row counted only where the calibration holds: what regeval claims as calibrated.
+RECOMMENDED_CALIBRATED = "recommended_calibrated"
 PLANTED_EFFECT = 0.5
 LEVEL = 0.95
 # The own-trend scenario: the treated county drifts by TREND per period against the others
@@ -174,7 +176,10 @@ def replicate(
     rows = []
     for effect, result, data in ((0.0, null, panel), (PLANTED_EFFECT, planted, planted_panel)):
         tidy = result.tidy()
-        parts = [tidy, tidy[tidy["recommended"]].assign(inference=RECOMMENDED, estimator="")]
+        recommended = tidy[tidy["recommended"]].assign(estimator="")
+        parts = [tidy, recommended.assign(inference=RECOMMENDED)]
+        if result.recommendation.holds:
+            parts.append(recommended.assign(inference=RECOMMENDED_CALIBRATED))
         if len(estimators) > 1:
             parts.append(sensitivity_intervals(data, pre, post).assign(estimator=""))
         tidy = pd.concat(parts, ignore_index=True)
