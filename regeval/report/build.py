@@ -171,6 +171,8 @@ def build_report(
             extra = comparison.page_context(data, out_dir, report.headline)
             compared = pages.write_comparison(env, out_dir, {"s": facts, **extra}, db_name)
             number += sum(1 for o in extra["outcomes"] if o["figure"])
+        else:
+            facts["comparison_missing"] = comparison.missing_comparison(data)
         path = pages.write_study(env, out_dir, context, db_name)
         page_names.append(path.name)
         if compared is not None:

@@ -330,6 +330,27 @@ def has_comparison(data: StudyData) -> bool:
     return reg is not None and not reg.empty and bool(reg["model"].isin(SYNTHETIC).any())
 
 
+def missing_comparison(data: StudyData) -> str:
+    """Why a study with regressions has no SC/SDID rows: the fewest pre periods of its outcomes."""
+    if data.regression is None or data.regression.empty or data.windows.empty:
+        return ""
+    panel = data.panel[data.panel["grp"] == "treated"]
+    counts = []
+    for window in data.windows.itertuples(index=False):
+        rows = panel[panel["outcome_id"] == window.outcome_id]
+        inside_pre = (rows["period_start"] >= window.pre_start) & (
+            rows["period_start"] <= window.pre_end
+        )
+        counts.append(int(rows.loc[inside_pre, "period_start"].nunique()))
+    most = max(counts, default=0)
+    return (
+        "Synthetic control and synthetic DiD are not estimated for this study: they fit "
+        "weights to the treated county's path before the intervention and need at least 2 "
+        f"pre periods, and this study's pre window holds {most} "
+        f"{'period' if most == 1 else 'periods'}. The DID rows below are its only estimates."
+    )
+
+
 def sensitivity_summary(data: StudyData, outcome_id: str) -> str:
     """The headline sentence: robust interval under parallel trends and the breakdown values."""
     table = data.sensitivity

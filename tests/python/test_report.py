@@ -729,3 +729,14 @@ def test_comparison_page_shows_did_sc_sdid_weights_paths_and_sensitivity(
     study_page = (out / f"{STUDY_A}.html").read_text(encoding="utf-8")
     assert "Sensitivity to parallel trends (Rambachan-Roth)" in study_page
     assert len(breakdown) > 0
+
+
+def test_study_without_synthetic_rows_says_why(report: tuple[Path, dict]) -> None:
+    # The public AAP study compares one pre quarter (2012 Q2, its seed window) with one post.
+    out, summary = report
+    study_id = "hedmark_2014_public_aap"
+    assert f"{study_id}_synthetic.html" not in summary["pages"]
+    text = (out / f"{study_id}.html").read_text(encoding="utf-8")
+    assert "Synthetic control and synthetic DiD are not estimated for this study" in text
+    assert "pre window holds 1 period." in text
+    assert "holds 1 period" not in (out / f"{STUDY_A}.html").read_text(encoding="utf-8")
