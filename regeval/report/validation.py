@@ -13,6 +13,14 @@ from regeval.report import formatting as fmt
 from regeval.report import methods
 from regeval.report.calibration import rate, yes_no
 from regeval.report.tables import Cell, Table, _h, _n
+from regeval.simulate import RECOMMENDED_CALIBRATED, SENSITIVITY, SYNTHETIC_ESTIMATORS
+
+# The Monte Carlo's rows after the inference methods: the rule's choice, then the
+# Rambachan-Roth robust intervals.
+SENSITIVITY_LABELS = {
+    "smoothness": "Rambachan-Roth robust interval, smoothness M = {m:g}",
+    "relative_magnitudes": "Rambachan-Roth robust interval, relative magnitudes Mbar = {m:g}",
+}
 
 NOT_RUN = "not yet run: `make validate-inference`"
 COVERAGE_FILE = "simulation_coverage.csv"
@@ -60,7 +68,27 @@ def method_label(key: str) -> str:
     """A method's label; the 'recommended' pseudo-method as the rule that picks one per replication."""
     if key == methods.RECOMMENDED:
         return "Recommended (the method chosen in each replication)"
-    return methods.inference(key).label
+    if key == RECOMMENDED_CALIBRATED:
+        return "Recommended, only the replications where its calibration holds"
+    for name, restriction, m in SENSITIVITY:
+        if key == name:
+            return SENSITIVITY_LABELS[restriction].format(m=m)
+    estimator, _, inference = key.rpartition(":")
+    label = methods.inference(inference).label
+    return f"{methods.model_short(f'{estimator}_county')}: {label}" if estimator else label
+
+
+def method_order() -> tuple[str, ...]:
+    """The Monte Carlo's rows in page order: DID's methods, SC's, SDID's, the rule, the bounds."""
+    synthetic = tuple(f"{e}:{k}" for e in SYNTHETIC_ESTIMATORS for k in methods.INFERENCE_ORDER)
+    sensitivity = tuple(name for name, _, _ in SENSITIVITY)
+    return (
+        *methods.INFERENCE_ORDER,
+        *synthetic,
+        methods.RECOMMENDED,
+        RECOMMENDED_CALIBRATED,
+        *sensitivity,
+    )
 
 
 def _true(value: object) -> bool:
@@ -103,9 +131,7 @@ def simulation_table(coverage: pd.DataFrame) -> Table:
     ]
     body = []
     for scenario, part in coverage.groupby("scenario", sort=False):
-        keys = methods.ordered(
-            list(part["method"]), (*methods.INFERENCE_ORDER, methods.RECOMMENDED)
-        )
+        keys = methods.ordered(list(part["method"]), method_order())
         for i, key in enumerate(keys):
             r = part[part["method"] == key].iloc[0].to_dict()
             chosen = " recommended" if key == methods.RECOMMENDED else ""

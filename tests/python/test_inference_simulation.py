@@ -11,6 +11,7 @@ from regeval.simulate import (
     OUTSIDE,
     POOL,
     RECOMMENDED,
+    RECOMMENDED_CALIBRATED,
     real_calibration,
     run_simulation,
     scenarios,
@@ -104,3 +105,21 @@ def test_own_linear_trend_breaks_did_and_not_the_extrapolating_sensitivity_bound
     assert row["replications"] == n
     assert row["coverage"] >= 0.95 - band(0.95, n)
     assert row["size"] <= 0.05 + band(0.05, n)
+
+
+def test_recommended_calibrated_is_the_recommended_row_where_calibration_holds() -> None:
+    # With a 3x volatile AR(1) treated county some replications have no calibrated method:
+    # those drop out of recommended_calibrated, the others repeat the recommended row.
+    (scenario,) = [s for s in scenarios() if s.name == "treated 3x, AR(1) 0.5, 11 controls"]
+    runs = run_simulation(12, [scenario], workers=1, seed=7, estimators=("did",))
+    key = ["seed", "effect"]
+    recommended = runs[runs["method"] == RECOMMENDED].set_index(key)
+    calibrated = runs[runs["method"] == RECOMMENDED_CALIBRATED].set_index(key)
+    assert len(recommended) == 24
+    assert 0 < len(calibrated) < len(recommended)
+    # calibration is one per replication: both effects of a seed are in or out together
+    assert calibrated.reset_index().groupby("seed").size().eq(2).all()
+    shared = recommended.loc[calibrated.index]
+    assert shared[["chosen", "covers", "rejects"]].equals(calibrated[["chosen", "covers", "rejects"]])
+    summary = summarise_runs(runs).set_index("method")
+    assert summary.loc[RECOMMENDED_CALIBRATED, "replications"] == len(calibrated) // 2
