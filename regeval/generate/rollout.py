@@ -27,13 +27,16 @@ class RollOut:
 
     adoption: tuple[tuple[str, str], ...] = (
         ("02", "2012-09"),
+        ("09", "2012-09"),
+        ("10", "2012-09"),
         ("11", "2013-01"),
         ("12", "2013-01"),
+        ("14", "2013-06"),
         ("15", "2013-06"),
     )
-    first_reduction: float = 0.06
+    first_reduction: float = 0.10
     monthly_growth: float = 0.01
-    full_reduction: float = 0.18
+    full_reduction: float = 0.22
 
     def reduction(self, event_time: np.ndarray) -> np.ndarray:
         """d(e): 0 before adoption, first_reduction at e = 0, + monthly_growth a month, capped."""

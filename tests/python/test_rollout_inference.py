@@ -31,7 +31,7 @@ FIRST = [
 
 
 def _planted() -> Series:
-    """The shipped design, noise-free: county and month effects (logs) and the planted growing effect."""
+    """A four-county roll-out (the 2012-2013 months, three cohorts), noise-free: county and month effects (logs) and the planted growing effect."""
     rng = np.random.default_rng(1)
     log_y = rng.normal(0, 0.3, 15)[:, None] + np.linspace(0, 0.2, len(PERIODS))[None, :]
     plan = RollOut()

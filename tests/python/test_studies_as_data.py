@@ -37,7 +37,7 @@ def test_study_added_in_seeds_reaches_every_mart(small_register, built_db, tmp_p
             f"{NEW_STUDY},17,control,\n{NEW_STUDY},18,control,\n"
         )
     with open(studies / "study_units.csv", "a") as f:
-        f.write(f"{ROLLOUT},09,treated,{LATER_COHORT}\n")
+        f.write(f"{ROLLOUT},04,treated,{LATER_COHORT}\n")
     with open(studies / "study_windows.csv", "a") as f:
         f.write(f"{NEW_STUDY},*,all_months,2011-06-01,2013-05-01,2013-06-01,2014-05-01,\n")
     db_file = tmp_path / "added.duckdb"
@@ -78,7 +78,7 @@ def test_study_added_in_seeds_reaches_every_mart(small_register, built_db, tmp_p
 
 
 def _assert_later_cohort_added(before_db: Path, after_db: Path) -> None:
-    """Aust-Agder (09) added to the roll-out study with a later first month: a fourth cohort everywhere."""
+    """Hedmark (04) added to the roll-out study with a later first month: a fourth cohort everywhere."""
     query = (
         "select count(distinct cohort), max(n_cohorts) filter (where aggregation = 'event_time' "
         "and event_time = 0), any_value(estimate) filter (where aggregation = 'event_time' "
