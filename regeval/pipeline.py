@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from regeval import engine as engines
 from regeval import paths
 from regeval.dbt import DbtError, run_dbt
+from regeval.generate import rollout
 from regeval.identifiers import check_seed_identifiers
 from regeval.lock import database_lock
 from regeval.progress import say, step
@@ -133,6 +134,8 @@ def why_generate(config: RunConfig) -> str | None:
             f"{config.data_dir} was generated with scale {made_with[0]:g} and seed {made_with[1]}; "
             f"REGEVAL_SCALE / REGEVAL_SEED ask for scale {config.scale:g} and seed {config.seed}"
         )
+    if recorded.get(rollout.STUDY_ID) != rollout.RollOut().truth():
+        return f"{config.data_dir} was generated with another planted roll-out ({rollout.STUDY_ID})"
     for table in contract():
         path = table_file(config.data_dir, table)
         if path is None:

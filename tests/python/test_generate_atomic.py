@@ -107,12 +107,13 @@ def test_interrupted_generation_is_not_labelled(
             "seed",
             "was generated with scale 0.01 and seed 3; REGEVAL_SCALE / REGEVAL_SEED ask for scale 0.01 and seed 9",
         ),
+        ("rollout", "was generated with another planted roll-out (rollout_2012_jobseekers)"),
     ],
 )
 def test_run_regenerates_what_is_broken_or_different(
     tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spoil: str, reason: str
 ) -> None:
-    """A truncated or missing table, or a different REGEVAL_SCALE / REGEVAL_SEED, makes the run generate again, saying why."""
+    """A truncated or missing table, a different REGEVAL_SCALE / REGEVAL_SEED or an earlier planted roll-out makes the run generate again, saying why."""
     data = copy(tiny, tmp_path)
     scale, seed = SCALE, SEED
     if spoil == "truncate":
@@ -120,6 +121,10 @@ def test_run_regenerates_what_is_broken_or_different(
         path.write_bytes(path.read_bytes()[:100])
     elif spoil == "delete":
         (data / "aap_months.parquet").unlink()
+    elif spoil == "rollout":
+        truth = json.loads((data / "truth.json").read_text())
+        truth["rollout_2012_jobseekers"]["adoption"].pop("02")
+        (data / "truth.json").write_text(json.dumps(truth))
     elif spoil == "scale":
         scale = 0.5
     else:
