@@ -17,8 +17,13 @@ from regeval.report.figures import FIGURE_DIR
 from regeval.report.plotting import finish, new_figure, save, zero_line
 from regeval.sql import identifier
 
-# The variant the page headlines: parallel trends in percent, counties weighted by size.
-WEIGHTING, SCALE = "denominator", "log"
+# The variant the page headlines: parallel trends in percent, each county weighted equally
+# within its cohort (Callaway and Sant'Anna's default; cohorts are still weighted by size).
+WEIGHTING, SCALE = "unweighted", "log"
+WEIGHTING_LABEL = {
+    "unweighted": "counties weighted equally",
+    "denominator": "counties weighted by size",
+}
 INTERVAL = "ri_placebo_controls"
 SHARP = "ri_sharp_null"
 FIGURES_PER_PAGE = 4
@@ -136,7 +141,7 @@ def event_figure(data: RolloutData, outcome_id: str, out_dir: Path) -> str:
         [ax],
         f"{_label(data, outcome_id)}: effect by months since adoption",
         source=f"regeval, {data.study_id}: event_time_effects and rollout_inference "
-        f"({WEIGHTING}-weighted, log rates; base = the month before each cohort's adoption).",
+        f"({WEIGHTING_LABEL[WEIGHTING]}, log rates; base = the month before each cohort's adoption).",
     )
     relative = f"{FIGURE_DIR}/{data.study_id}__{outcome_id}__event_time.png"
     save(figure, inside(out_dir, relative))
@@ -286,7 +291,12 @@ def write_rollout(env: Environment, out_dir: Path, data: RolloutData, common: di
         "n_figures": len(sections),
     }
     html = env.get_template("rollout.html").render(
-        s=card, sections=sections, summary=summary, weighting=WEIGHTING, scale=SCALE, **common
+        s=card,
+        sections=sections,
+        summary=summary,
+        weighting=WEIGHTING_LABEL[WEIGHTING],
+        scale=SCALE,
+        **common,
     )
     path = inside(out_dir, f"{data.study_id}.html")
     path.write_text(html, encoding="utf-8")
