@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from regeval.dbt import run_dbt
+from regeval.paths import PROJECT_DIR
 
 SMALL_SCALE = 0.03
 SMALL_SEED = 7
@@ -38,3 +40,12 @@ def db(built_db: Path):
     connection = duckdb.connect(str(built_db), read_only=True)
     yield connection
     connection.close()
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the dbt project (no venv, builds, data or databases) whose seeds a test may edit."""
+    ignore = shutil.ignore_patterns(
+        ".venv", "target", "logs", "data", "reports", "publish", "*.duckdb*", ".git"
+    )
+    shutil.copytree(PROJECT_DIR, destination, ignore=ignore)
+    return destination

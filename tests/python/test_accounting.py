@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from conftest import copy_project
 
+from regeval.dbt import run_dbt
 from regeval.validate import contract
 
 
@@ -88,15 +91,45 @@ def test_months_outside_the_countable_months_left_out_of_new_jobseekers(
 
 
 def test_counties_outside_the_study_left_out(
-    accounting: pd.DataFrame, small_register: Path
+    small_register: Path, built_db: Path, tmp_path: Path
 ) -> None:
-    """Job-seeker rows in counties outside every job-seeker study (09, 10, 14: not in Study A nor
-    in the roll-out study, which has 02, 11, 12 and 15) are left out of the stock."""
-    expected = file_rows(small_register, "jobseeker_months", "county_code in ('09', '10', '14')")
-    assert (
-        left_out(accounting, "jobseeker_months", "jobseeker_stock", "county outside every study")
-        == expected
+    """Job-seeker rows in counties outside every job-seeker study are left out of the stock, counted
+    from the file. Every county is in a shipped job-seeker study, so the roll-out's Jun 2013 cohort
+    (14, 15) is taken out of the study seeds and the models between them and row_accounting rebuilt."""
+    project = copy_project(tmp_path / "project")
+    units = project / "seeds" / "studies" / "study_units.csv"
+    lines = units.read_text(encoding="utf-8").splitlines(keepends=True)
+    dropped = [
+        line
+        for line in lines
+        if line.startswith(("rollout_2012_jobseekers,14,", "rollout_2012_jobseekers,15,"))
+    ]
+    assert len(dropped) == 2
+    units.write_text("".join(line for line in lines if line not in dropped), encoding="utf-8")
+    db_file = tmp_path / "regeval.duckdb"
+    shutil.copyfile(built_db, db_file)
+    settings = {
+        "db_path": db_file,
+        "data_dir": small_register,
+        "quiet": True,
+        "project_dir": project,
+    }
+    run_dbt(["seed", "--select", "study_units"], target_dir=tmp_path / "target", **settings)
+    run_dbt(
+        ["run", "--select", "study_units+,+row_accounting"],
+        target_dir=tmp_path / "target",
+        **settings,
     )
+    with duckdb.connect(str(db_file), read_only=True) as con:
+        rebuilt = con.execute("select * from row_accounting").df()
+    expected = file_rows(small_register, "jobseeker_months", "county_code in ('14', '15')")
+    assert expected > 0
+    reason = "county outside every study"
+    assert left_out(rebuilt, "jobseeker_months", "jobseeker_stock", reason) == expected
+    # In the shipped configuration no job-seeker row is left out for that reason.
+    with duckdb.connect(str(built_db), read_only=True) as con:
+        shipped = con.execute("select * from row_accounting").df()
+    assert left_out(shipped, "jobseeker_months", "jobseeker_stock", reason) == 0
 
 
 def test_pending_applications_left_out_of_rejections(

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
+from conftest import copy_project
 
 from regeval.dbt import run_dbt
-from regeval.paths import PROJECT_DIR
 
 NEW_STUDY = "oppland_2013_test"
 ROLLOUT = "rollout_2012_jobseekers"
 LATER_COHORT = "2014-03-01"
 
 
-def _copy_project(destination: Path) -> Path:
-    ignore = shutil.ignore_patterns(
-        ".venv", "target", "logs", "data", "reports", "publish", "*.duckdb*", ".git"
-    )
-    shutil.copytree(PROJECT_DIR, destination, ignore=ignore)
-    return destination
-
-
 def test_study_added_in_seeds_reaches_every_mart(small_register, built_db, tmp_path):
-    project = _copy_project(tmp_path / "project")
+    project = copy_project(tmp_path / "project")
     studies = project / "seeds" / "studies"
     with open(studies / "studies.csv", "a") as f:
         f.write(
