@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate",
         help="Monte Carlo coverage and size of every inference method; calibration on real NAV data",
     )
-    simulate.add_argument("--replications", type=int, default=500, help="per scenario")
+    simulate.add_argument("--replications", type=int, default=400, help="per scenario")
     simulate.add_argument("--scenario", action="append", help="only this scenario (repeatable)")
     simulate.add_argument("--workers", type=int, help="processes (default: up to 2)")
     simulate.add_argument(
