@@ -13,12 +13,19 @@ import pytest
 
 def interrupt(command: list[str], after: float) -> subprocess.CompletedProcess[str]:
     """Run `regeval COMMAND`, send it SIGINT (as Ctrl-C does) after some seconds, and collect its output."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "regeval.cli", *command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # As from a terminal: a shell without job control starts background jobs with SIGINT
+    # ignored, which a child inherits (and Python then never raises KeyboardInterrupt); a
+    # handler in this process is reset to the default in the child.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "regeval.cli", *command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     time.sleep(after)
     assert process.poll() is None, "finished before it could be interrupted"
     process.send_signal(signal.SIGINT)
