@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from regeval.estimate.calibration import PREFERENCE
 from regeval.identifiers import inside
 from regeval.report import formatting as fmt
 from regeval.report import methods
@@ -36,7 +37,7 @@ SENSITIVITY_NOTE = (
 
 
 def best_row(data: StudyData, outcome_id: str, model: str) -> dict | None:
-    """The estimator's own best row: its calibrated method with the shortest median interval, else placebo_t."""
+    """The estimator's own best row: its calibrated method ranked as `recommend` ranks them, else placebo_t."""
     reg = data.regression
     rows = reg[
         (reg["outcome_id"] == outcome_id) & (reg["model"] == model) & (reg["term"] == "post")
@@ -47,7 +48,7 @@ def best_row(data: StudyData, outcome_id: str, model: str) -> dict | None:
     holding = overall[overall["holds"].map(sig.flag) & overall["median_width_pct"].notna()]
     holding = holding[holding["method"].isin(rows["inference"])]
     if len(holding):
-        method = holding.sort_values("median_width_pct").iloc[0]["method"]
+        method = holding.sort_values(PREFERENCE).iloc[0]["method"]
         row = rows[rows["inference"] == method].iloc[0].to_dict()
         row["_holds"] = True
         return row
@@ -67,7 +68,7 @@ def side_by_side(data: StudyData) -> Table | None:
             _h("Outcome"),
             _h("Estimator"),
             _h("Effect"),
-            _h("Method (calibrated, shortest interval)"),
+            _h("Method (calibrated, fewest false alarms)"),
             _h("95 % interval"),
             _h("p"),
             _h("Recommended"),
@@ -108,8 +109,8 @@ def side_by_side(data: StudyData) -> Table | None:
         notes=[
             (
                 "Each estimator's row shows its own inference method whose calibration on this "
-                "study holds with the shortest median interval (every county as a fake treated "
-                "one before the intervention); ✓ marks the study's recommended row over all "
+                "study holds with the fewest false alarms, then the shortest median interval "
+                "(every county as a fake treated one before the intervention); ✓ marks the study's recommended row over all "
                 "three estimators (the same rule). Effects in percent of the treated county's "
                 "pre mean."
             ),

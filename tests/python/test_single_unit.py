@@ -246,8 +246,26 @@ def fakes_frame(rates: dict[str, dict[str, int]], n: int = 10, widths: dict | No
     return pd.DataFrame(rows)
 
 
-def test_recommend_prefers_the_shortest_interval_that_holds() -> None:
+def test_recommend_prefers_fewer_false_alarms_then_the_shortest_interval() -> None:
     units = {f"{i:02d}": 0 for i in range(6)}
+    # studentized_t rejects 2 of 60 fake studies (within the band), conformal none: conformal
+    # is chosen although its interval is half as long again.
+    two = units | {"00": 1, "01": 1}
+    summary = summarise(
+        fakes_frame(
+            {"studentized_t": two, "conformal": units},
+            widths={"studentized_t": 6.0, "conformal": 9.0},
+        )
+    )
+    overall = summary[summary["unit"] == ALL_UNITS].set_index("method")
+    assert overall["holds"].all()
+    assert overall.loc["studentized_t", "rejection_rate_05"] == pytest.approx(2 / 60)
+    chosen = recommend(summary)
+    assert chosen.method == "conformal" and chosen.holds
+    assert (
+        "fewest false alarms" in chosen.reason and "others holding: studentized_t" in chosen.reason
+    )
+    # Equal false-alarm rates: the shorter interval wins.
     fakes = fakes_frame(
         {"placebo_t": units, "studentized_t": units, "conformal": units},
         widths={"placebo_t": 8.0, "studentized_t": 6.0, "conformal": 9.0},
