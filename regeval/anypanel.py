@@ -186,7 +186,8 @@ def evaluate(
     differences); all three by default. The result's `.tidy()` has one row per
     estimator and inference method and exactly one `recommended` row: the
     estimator and method whose calibration on this panel's own pre-intervention
-    data holds (every unit as a fake treated one), with the shortest interval.
+    data holds (every unit as a fake treated one), with the fewest false alarms
+    there and then the shortest interval.
     """
     chosen = tuple(estimators) if estimators is not None else ESTIMATORS
     unknown = [e for e in chosen if e not in ESTIMATORS]

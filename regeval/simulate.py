@@ -196,6 +196,7 @@ def replicate(
                     if not (np.isnan(row.ci_low) and np.isnan(row.ci_high))
                     else np.nan,
                     "rejects": rejects(row.p_value, row.ci_low, row.ci_high),
+                    "width": float(row.ci_high - row.ci_low),
                 }
             )
     return rows
@@ -215,7 +216,12 @@ def band(p: float, n: int, level: float = 0.95) -> tuple[float, float]:
 
 
 def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario and method: coverage of the planted effect, size at 5 % under no effect, with bands."""
+    """Per scenario and method: coverage of the planted effect, size at 5 % under no effect, with bands.
+
+    `median_width`: the median length of the 95 % interval with the planted effect
+    (in the panel's units, the planted effect being PLANTED_EFFECT; infinite for an
+    unbounded interval, missing for a method without one).
+    """
     rows = []
     for (scenario, method), part in runs.groupby(["scenario", "method"], sort=False):
         planted = part[part["effect"] == PLANTED_EFFECT]
@@ -224,6 +230,7 @@ def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
         rejects = null["rejects"].dropna().astype(float)
         n = len(covers)
         size_n = len(rejects)
+        widths = planted["width"].dropna() if "width" in planted else pd.Series(dtype=float)
         cov_low, cov_high = band(LEVEL, n) if n else (np.nan, np.nan)
         size_low, size_high = band(1 - LEVEL, size_n) if size_n else (np.nan, np.nan)
         rows.append(
@@ -239,6 +246,7 @@ def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
                 "size_band_high": size_high,
                 "coverage_in_target": bool(n and 0.93 <= covers.mean() <= 0.97),
                 "size_in_target": bool(size_n and 0.03 <= rejects.mean() <= 0.07),
+                "median_width": float(widths.median()) if len(widths) else np.nan,
             }
         )
     return pd.DataFrame(rows)
@@ -368,6 +376,7 @@ def report_text(summary: pd.DataFrame, shares: pd.DataFrame, real: RealCheck | N
                 "coverage_band",
                 "size",
                 "size_band",
+                "median_width",
                 "coverage_in_target",
                 "size_in_target",
             ]

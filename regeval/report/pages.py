@@ -17,7 +17,8 @@ INFERENCE_NOTE = (
     "serial correlation of the monthly rates. Each study is therefore estimated with several "
     "methods made for one treated county, each calibrated on the study's own data before the "
     "intervention (every county as a fake treated one); the headline shows the recommended one, "
-    "the method whose calibration holds with the shortest interval, and says so when none holds."
+    "the method whose calibration holds with the fewest false alarms (then the shortest interval), "
+    "and says so when none holds."
 )
 METHODS_PAGE = "methods.html"
 
