@@ -373,3 +373,48 @@ def test_sensitivity_rows_nest_and_break_down(estimated) -> None:
         assert (np.diff(group["upper"] - group["lower"]) >= -1e-12).all()
         beyond = group[group["m"] >= group["breakdown"] * (1 + 1e-9)]
         assert beyond["covers_zero"].all()
+
+
+def test_recommended_row_follows_the_rule_written_in_the_tables(estimated) -> None:
+    # The rule, recomputed from the published tables alone: among the interval methods of
+    # DID, SC and SDID whose overall calibration holds (and, for the methods that borrow
+    # the controls' error, with the treated county at most 1.5x as variable), the fewest
+    # false alarms in the fake studies, then the shortest median interval; when none
+    # holds, the fewest false alarms of all.
+    db, _, _ = estimated
+    models = ["twfe_county", "sc_county", "sdid_county"]
+    methods = ["placebo_t", "conley_taber", "ferman_pinto", "studentized_t", "conformal"]
+    reg = read(db, "regression_effects")
+    reg = reg[reg["model"].isin(models) & (reg["term"] == "post") & reg["inference"].isin(methods)]
+    cal = read(db, "inference_calibration")
+    cal = cal[cal["unit"] == "*"].rename(columns={"method": "inference"})
+    rows = reg.merge(
+        cal[
+            [
+                "study_id",
+                "outcome_id",
+                "model",
+                "inference",
+                "holds",
+                "rejection_rate_05",
+                "median_width_pct",
+            ]
+        ],
+        on=["study_id", "outcome_id", "model", "inference"],
+    ).assign(
+        order=lambda f: f["model"].map(models.index) * 10 + f["inference"].map(methods.index),
+        fits=lambda f: f["holds"].astype(bool) & ~(f["variance_ratio"] > 1.5),
+    )
+    checked = 0
+    for (study_id, outcome_id), part in rows.groupby(["study_id", "outcome_id"]):
+        pool = part[part["fits"]] if part["fits"].any() else part
+        ranked = pool.sort_values(["rejection_rate_05", "median_width_pct", "order"])
+        best = ranked.iloc[0]
+        chosen = part[part["recommended"].astype(bool)]
+        assert len(chosen) == 1, (study_id, outcome_id)
+        assert (chosen["model"].iloc[0], chosen["inference"].iloc[0]) == (
+            best["model"],
+            best["inference"],
+        ), (study_id, outcome_id, ranked.head(3).to_dict("records"))
+        checked += 1
+    assert checked == rows[["study_id", "outcome_id"]].drop_duplicates().shape[0] >= 3
