@@ -53,7 +53,9 @@ def report(estimated_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
 def study_ids(db_path: Path) -> list[str]:
     """The study ids of a database."""
     with duckdb.connect(str(db_path), read_only=True) as connection:
-        return [r[0] for r in connection.execute("select study_id from study_config.studies").fetchall()]
+        return [
+            r[0] for r in connection.execute("select study_id from study_config.studies").fetchall()
+        ]
 
 
 def links(page: Path) -> list[str]:
@@ -610,12 +612,12 @@ def test_methods_page_shows_the_simulation_and_real_calibration(
     inference.mkdir()
     pd.DataFrame(
         [
-            ("treated 3x volatile, 11 controls", m, 400, cov, 0.928, 0.97, size, 0.03, 0.0725)
-            for m, cov, size in (
-                ("placebo_t", 0.512, 0.488),
-                ("studentized_t", 0.947, 0.052),
-                ("conformal", 0.955, 0.045),
-                ("recommended", 0.945, 0.055),
+            ("treated 3x volatile, 11 controls", m, 400, cov, 0.928, 0.97, size, 0.03, 0.0725, w)
+            for m, cov, size, w in (
+                ("placebo_t", 0.512, 0.488, 0.2011),
+                ("studentized_t", 0.947, 0.052, 0.4866),
+                ("conformal", 0.955, 0.045, 0.6103),
+                ("recommended", 0.945, 0.055, 0.4866),
             )
         ],
         columns=[
@@ -628,6 +630,7 @@ def test_methods_page_shows_the_simulation_and_real_calibration(
             "size",
             "size_band_low",
             "size_band_high",
+            "median_width",
         ],
     ).assign(
         coverage_in_target=lambda f: f["coverage"].between(0.93, 0.97),
@@ -665,13 +668,15 @@ def test_methods_page_shows_the_simulation_and_real_calibration(
     path = pages.write_methods(pages.environment(), tmp_path, found, "db")
     page = path.read_text(encoding="utf-8")
     assert NOT_RUN not in html.unescape(page)
-    for text in ("0.512", "0.947", "0.955", "0.945", "0.488", "[0.928, 0.970]", "62.5 %"):
+    for text in ("0.512", "0.947", "0.955", "0.945", "0.488", "[0.928, 0.970]", "62.5 %", "0.610"):
         assert text in page
     assert "Recommended (the method chosen in each replication)" in page
     assert f"{names['16']} 51.2 %" in page
     assert f"{names['16']} 7.5 %" in page
     assert "14.0 %" in page and "5.0 %" in page
     assert "recommends Studentized t (its calibration holds)" in page
+    # The median interval lengths, 3 decimals.
+    assert "0.201" in page and "0.487" in page
 
 
 def test_study_b_shows_when_each_measure_was_expected_to_act(report: tuple[Path, dict]) -> None:
