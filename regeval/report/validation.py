@@ -143,7 +143,7 @@ def simulation_table(coverage: pd.DataFrame) -> Table:
                 if not fmt.is_missing(v)
             ]
             line += [
-                Cell(method_label(key), "inference valid" + chosen),
+                Cell(method_label(key), "inference valid wrap" + chosen),
                 _n(str(int(r["replications"])), chosen),
                 _n(_number(r["coverage"]), _in_target(0.93, r["coverage"], 0.97) + chosen),
                 _n(_band(r["coverage_band_low"], r["coverage_band_high"]), chosen),
