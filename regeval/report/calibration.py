@@ -17,8 +17,9 @@ CALIBRATION_NOTE = (
     "Band: the highest rejection rate within binomial noise of 5 % for that many fake "
     "studies (per county, Bonferroni-corrected over the counties). A method holds when its "
     "overall rate and every county's rate are within their bands (and there are at least 20 "
-    "fake studies); the recommended method is the one that holds with the fewest false alarms, "
-    "then the shortest median interval. Fake studies overlap in time, so the bands are a guide, not an exact test."
+    "fake studies); the recommended method is the one that holds with the fewest false "
+    "alarms, then the shortest median interval. Fake studies overlap in time, so the bands "
+    "are a guide, not an exact test."
 )
 
 METHOD_NOTE = (

@@ -111,8 +111,8 @@ def side_by_side(data: StudyData) -> Table | None:
                 "Each estimator's row shows its own inference method whose calibration on this "
                 "study holds with the fewest false alarms, then the shortest median interval "
                 "(every county as a fake treated one before the intervention); ✓ marks the "
-                "study's recommended row over all three estimators (the same rule). Effects in percent of the treated county's "
-                "pre mean."
+                "study's recommended row over all three estimators (the same rule). Effects in "
+                "percent of the treated county's pre mean."
             ),
             *[
                 f"{methods.model_short(m)} assumes {methods.ESTIMATOR_ASSUMES[m]}"
