@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from regeval.estimate.calibration import PREFERENCE
+from regeval.estimate.calibration import recommend
+from regeval.estimate.single import INTERVAL_METHODS
 from regeval.identifiers import inside
 from regeval.report import formatting as fmt
 from regeval.report import methods
@@ -37,7 +38,7 @@ SENSITIVITY_NOTE = (
 
 
 def best_row(data: StudyData, outcome_id: str, model: str) -> dict | None:
-    """The estimator's own best row: its calibrated method ranked as `recommend` ranks them, else placebo_t."""
+    """The estimator's own best row: the method `recommend` picks among its own, else placebo_t."""
     reg = data.regression
     rows = reg[
         (reg["outcome_id"] == outcome_id) & (reg["model"] == model) & (reg["term"] == "post")
@@ -45,11 +46,12 @@ def best_row(data: StudyData, outcome_id: str, model: str) -> dict | None:
     if rows.empty:
         return None
     overall = sig.overall(data, outcome_id, model)
-    holding = overall[overall["holds"].map(sig.flag) & overall["median_width_pct"].notna()]
-    holding = holding[holding["method"].isin(rows["inference"])]
-    if len(holding):
-        method = holding.sort_values(PREFERENCE).iloc[0]["method"]
-        row = rows[rows["inference"] == method].iloc[0].to_dict()
+    overall = overall.assign(holds=overall["holds"].map(sig.flag).astype(bool))
+    candidates = tuple(m for m in INTERVAL_METHODS if m in set(rows["inference"]))
+    ratios = dict(zip(rows["inference"], rows["variance_ratio"].astype(float), strict=True))
+    chosen = recommend(overall, ratios, candidates) if candidates else None
+    if chosen is not None and chosen.holds:
+        row = rows[rows["inference"] == chosen.method].iloc[0].to_dict()
         row["_holds"] = True
         return row
     fallback = rows[rows["inference"] == "placebo_t"]

@@ -724,6 +724,20 @@ def test_comparison_page_shows_did_sc_sdid_weights_paths_and_sensitivity(
         "Unit weights",
     ):
         assert words in text
+    # Each estimator's row uses the study's rule on its own methods, so where the study's
+    # recommended row holds, its estimator's row shows the same method.
+    from regeval.report import comparison
+    from regeval.report import significance as sig
+
+    data = study_data(estimated_db, STUDY_A)
+    checked = 0
+    for outcome_id in data.outcome_ids:
+        chosen = sig.recommended_row(data, outcome_id)
+        if chosen and sig.calibrated(data, outcome_id, chosen):
+            best = comparison.best_row(data, outcome_id, chosen["model"])
+            assert (best["inference"], best["_holds"]) == (chosen["inference"], True), outcome_id
+            checked += 1
+    assert checked > 0
     # The largest SC weight of the first outcome, as the table prints it (3 decimals).
     top = weights.iloc[0]
     assert fmt.number(top["weight"], 3) in text
