@@ -218,7 +218,8 @@ def band(p: float, n: int, level: float = 0.95) -> tuple[float, float]:
 def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
     """Per scenario and method: coverage of the planted effect, size at 5 % under no effect, with bands.
 
-    `median_width`: the median length of the 95 % interval with the planted effect
+    `power`: the share of replications with the planted effect in which the method
+    rejects zero at 5 %. `median_width`: the median length of the 95 % interval with the planted effect
     (in the panel's units, the planted effect being PLANTED_EFFECT; infinite for an
     unbounded interval, missing for a method without one).
     """
@@ -247,20 +248,36 @@ def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
                 "coverage_in_target": bool(n and 0.93 <= covers.mean() <= 0.97),
                 "size_in_target": bool(size_n and 0.03 <= rejects.mean() <= 0.07),
                 "median_width": float(widths.median()) if len(widths) else np.nan,
+                "power": float(planted["rejects"].dropna().astype(float).mean())
+                if planted["rejects"].notna().any()
+                else np.nan,
             }
         )
     return pd.DataFrame(rows)
 
 
 def chosen_shares(runs: pd.DataFrame) -> pd.DataFrame:
-    """How often each method was the recommended one, per scenario."""
+    """How often each method was the recommended one, per scenario, and its coverage when chosen.
+
+    The choice depends on the calibration and the pre period only, so it is the same with
+    and without the planted effect; `coverage_when_chosen` is over the planted replications.
+    """
     picks = runs[(runs["method"] == RECOMMENDED) & (runs["effect"] == 0.0)]
-    return (
+    planted = runs[(runs["method"] == RECOMMENDED) & (runs["effect"] == PLANTED_EFFECT)]
+    shares = (
         picks.groupby(["scenario", "chosen"])
         .size()
         .div(picks.groupby("scenario").size())
         .rename("share")
     ).reset_index()
+    covered = (
+        planted.assign(covers=planted["covers"].astype(float))
+        .groupby(["scenario", "chosen"])["covers"]
+        .mean()
+        .rename("coverage_when_chosen")
+        .reset_index()
+    )
+    return shares.merge(covered, on=["scenario", "chosen"], how="left")
 
 
 def run_simulation(
@@ -377,6 +394,7 @@ def report_text(summary: pd.DataFrame, shares: pd.DataFrame, real: RealCheck | N
                 "size",
                 "size_band",
                 "median_width",
+                "power",
                 "coverage_in_target",
                 "size_in_target",
             ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from regeval.paths import PROJECT_DIR
@@ -12,6 +13,7 @@ from regeval.simulate import (
     POOL,
     RECOMMENDED,
     RECOMMENDED_CALIBRATED,
+    chosen_shares,
     real_calibration,
     run_simulation,
     scenarios,
@@ -120,6 +122,41 @@ def test_recommended_calibrated_is_the_recommended_row_where_calibration_holds()
     # calibration is one per replication: both effects of a seed are in or out together
     assert calibrated.reset_index().groupby("seed").size().eq(2).all()
     shared = recommended.loc[calibrated.index]
-    assert shared[["chosen", "covers", "rejects"]].equals(calibrated[["chosen", "covers", "rejects"]])
+    assert shared[["chosen", "covers", "rejects"]].equals(
+        calibrated[["chosen", "covers", "rejects"]]
+    )
     summary = summarise_runs(runs).set_index("method")
     assert summary.loc[RECOMMENDED_CALIBRATED, "replications"] == len(calibrated) // 2
+
+
+def test_power_width_and_coverage_when_chosen_by_hand() -> None:
+    # Four replications of one scenario: the recommended row chose 'a' twice and 'b' twice.
+    rows = []
+    for seed, chosen, covers, rejects, low, high in (
+        (1, "a", True, True, 0.1, 0.9),
+        (2, "a", False, True, 0.6, 1.0),
+        (3, "b", True, False, -0.2, 0.8),
+        (4, "b", True, True, 0.2, 0.6),
+    ):
+        for effect, row_covers, row_rejects in ((0.0, True, False), (0.5, covers, rejects)):
+            rows.append(
+                {
+                    "scenario": "s",
+                    "seed": seed,
+                    "effect": effect,
+                    "method": "recommended",
+                    "chosen": chosen,
+                    "covers": row_covers,
+                    "rejects": row_rejects,
+                    "width": high - low,
+                }
+            )
+    runs = pd.DataFrame(rows)
+    summary = summarise_runs(runs).set_index("method").loc["recommended"]
+    assert summary["power"] == pytest.approx(3 / 4)
+    # Widths 0.8, 0.4, 1.0, 0.4: median 0.6.
+    assert summary["median_width"] == pytest.approx(0.6)
+    shares = chosen_shares(runs).set_index("chosen")
+    assert shares.loc["a", "share"] == shares.loc["b", "share"] == pytest.approx(0.5)
+    assert shares.loc["a", "coverage_when_chosen"] == pytest.approx(0.5)
+    assert shares.loc["b", "coverage_when_chosen"] == pytest.approx(1.0)
