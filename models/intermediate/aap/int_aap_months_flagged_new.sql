@@ -1,6 +1,18 @@
 {# New AAP recipients: an AAP month with none the month before (from the second month of data), with origin and age group; transferred persons left out. #}
+{#- Incremental (DuckDB): a refresh recomputes the months from the refresh month on (a month's flag reads
+the month before it, and the exhaustions of t-3..t). A person newly flagged as transferred changes earlier
+months too: regeval rebuilds in full then. -#}
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='append',
+    pre_hook="{{ delete_refreshed_months('month', 0) }}"
+) }}
+
 with aap_months as (
     select * from {{ ref('stg_register__aap_months') }}
+    {% if refreshing() %}
+    where month >= {{ refresh_from(1) }}
+    {% endif %}
 ),
 
 transferred as (
@@ -13,7 +25,7 @@ exhaustions as (
 
 data_start as (
     select min(month) as first_month
-    from aap_months
+    from {{ ref('stg_register__aap_months') }}
 ),
 
 kept as (
@@ -39,6 +51,9 @@ new_recipients as (
     from with_previous
     cross join data_start
     where with_previous.month >= {{ dbt.dateadd('month', 1, 'data_start.first_month') }}
+        {% if refreshing() %}
+        and with_previous.month >= {{ refresh_from(0) }}
+        {% endif %}
         and (
             with_previous.previous_month is null
             or with_previous.previous_month < {{ dbt.dateadd('month', -1, 'with_previous.month') }}
