@@ -7,7 +7,7 @@ SPARK_STAMP := $(VENV)/.spark-installed
 # REGEVAL_ENGINE=spark builds the dbt layers on Spark (installs the spark extra and Java first).
 REGEVAL_ENGINE ?= duckdb
 
-.PHONY: setup spark-setup java run test spark-check bench lint dbt-build clean validate-inference
+.PHONY: setup spark-setup java run refresh test spark-check bench lint dbt-build clean validate-inference
 
 setup: $(STAMP)
 
@@ -34,6 +34,10 @@ java:
 
 run: setup $(if $(filter spark,$(REGEVAL_ENGINE)),spark-setup)
 	$(BIN)/regeval run
+
+# The monthly refresh: the current database brought up to the extract's new month(s).
+refresh: setup
+	$(BIN)/regeval run --refresh
 
 test: setup
 	$(BIN)/python -m pytest

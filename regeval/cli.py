@@ -90,10 +90,10 @@ def _simulate(args: argparse.Namespace) -> None:
         say(f"wrote {args.out}")
 
 
-def _run(_: argparse.Namespace) -> None:
+def _run(args: argparse.Namespace) -> None:
     from regeval.pipeline import RunConfig, run
 
-    run(RunConfig.from_env())
+    run(RunConfig.from_env(), refreshing=args.refresh)
 
 
 ENVIRONMENT = """environment variables (default in brackets):
@@ -197,6 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--refresh",
+        action="store_true",
+        help="refresh the current database from the first month of the extract that changed "
+        "since it was built (a new month, say); rebuilds in full, saying why, when earlier "
+        "months, the first month, the transferred persons or the code changed",
     )
     run.set_defaults(handler=_run)
     return parser

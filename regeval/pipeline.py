@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from regeval import engine as engines
-from regeval import paths
+from regeval import paths, refresh
 from regeval.dbt import DbtError, run_dbt
 from regeval.generate import rollout
 from regeval.identifiers import check_seed_identifiers
@@ -183,19 +184,87 @@ def build(config: RunConfig, db_file: Path) -> None:
 
     On Spark (config.engine), dbt builds the SQL layers in the Spark warehouse, their seeds and
     marts are read into db_file, and the estimation models are then built there on DuckDB, so
-    that every later step reads the same tables from DuckDB.
+    that every later step reads the same tables from DuckDB. The extract's fingerprint is
+    stored in db_file for the next refresh (`regeval.refresh`).
     """
+    found = refresh.fingerprint(config.data_dir)
     target = dbt_target(config.db_path)
     if config.engine == "spark":
         build_on_spark(config, db_file, target)
+    else:
+        with step(f"dbt build (SQL layers, estimation, tests) into {db_file.name}"):
+            _dbt_build(["build"], config, db_file, target)
+    refresh.store(db_file, found)
+
+
+def _dbt_build(args: list[str], config: RunConfig, db_file: Path, target: Path) -> None:
+    """dbt with args on db_file (DuckDB); a failed build is explained row by row."""
+    try:
+        run_dbt(args, db_path=db_file, data_dir=config.data_dir, target_dir=target)
+    except DbtError:
+        raise_for_study_problems(target)
+        raise_for_failed_build(target, db_file)
+        raise
+
+
+def refresh_build(config: RunConfig, db_file: Path) -> None:
+    """A copy of the current database refreshed from the first changed month of the extract into db_file, or a full build.
+
+    `regeval.refresh` decides which and says why. The refresh runs the SQL layers and
+    their data tests (the unit tests check code, unchanged since the last build) with
+    the incremental models limited to the refreshed months, then the estimation
+    models only if a table they read changed.
+    """
+    found = refresh.fingerprint(config.data_dir)
+    decision = refresh.plan(refresh.stored(config.db_path), found)
+    if decision.since is not None and config.engine == "spark":
+        decision = refresh.Plan(None, "the refresh runs on DuckDB only: full rebuild on Spark")
+    say(decision.reason)
+    if decision.since is None:
+        build(config, db_file)
         return
-    with step(f"dbt build (SQL layers, estimation, tests) into {db_file.name}"):
-        try:
-            run_dbt(["build"], db_path=db_file, data_dir=config.data_dir, target_dir=target)
-        except DbtError:
-            raise_for_study_problems(target)
-            raise_for_failed_build(target, db_file)
-            raise
+    target = dbt_target(config.db_path)
+    shutil.copyfile(config.db_path, db_file)
+    inputs = refresh.estimation_inputs(target / "manifest.json", ESTIMATION_TAG)
+    variables = json.dumps({"refresh_since": decision.since.isoformat()})
+    with step(f"dbt build of the SQL layers from {decision.since:%Y-%m} into {db_file.name}"):
+        _dbt_build(
+            [
+                "build",
+                "--exclude",
+                f"tag:{ESTIMATION_TAG}",
+                "--exclude-resource-type",
+                "unit_test",
+                "--vars",
+                variables,
+            ],
+            config,
+            db_file,
+            target,
+        )
+    changed = refresh.changed_tables(config.db_path, db_file, inputs)
+    if inputs and not changed:
+        say("the tables the estimation reads are unchanged: its tables are kept")
+    else:
+        say(
+            f"the estimation reads tables that changed ({', '.join(changed)}): it is rebuilt"
+            if inputs
+            else "no dbt manifest of the last build names the estimation's inputs: it is rebuilt"
+        )
+        with step(f"dbt build of the estimation models into {db_file.name}"):
+            _dbt_build(
+                [
+                    "build",
+                    "--select",
+                    f"tag:{ESTIMATION_TAG}",
+                    "--exclude-resource-type",
+                    "unit_test",
+                ],
+                config,
+                db_file,
+                target,
+            )
+    refresh.store(db_file, found)
 
 
 def build_on_spark(config: RunConfig, db_file: Path, target: Path) -> None:
@@ -223,8 +292,12 @@ def build_on_spark(config: RunConfig, db_file: Path, target: Path) -> None:
         )
 
 
-def run(config: RunConfig) -> Path:
-    """Run the whole job; the database, report and publish directory are replaced only if every step succeeds."""
+def run(config: RunConfig, refreshing: bool = False) -> Path:
+    """Run the whole job; the database, report and publish directory are replaced only if every step succeeds.
+
+    refreshing: refresh the current database from the first changed month of the extract
+    (`refresh_build`) instead of building it from nothing.
+    """
     started = time.perf_counter()
     with database_lock(config.db_path):
         work_files = tuple(
@@ -235,7 +308,7 @@ def run(config: RunConfig) -> Path:
             discard(path)
         ensure_register(config)
         check_structure(config)
-        _build_and_swap(config, work_files)
+        _build_and_swap(config, work_files, refresh_build if refreshing else build)
     say(f"database (internal, person-level): {config.db_path}")
     say(f"report:   {config.report_dir / 'index.html'}")
     say(f"publish (shareable): {config.publish_dir}")
@@ -243,11 +316,15 @@ def run(config: RunConfig) -> Path:
     return config.db_path
 
 
-def _build_and_swap(config: RunConfig, work_files: tuple[Path, Path, Path]) -> None:
+def _build_and_swap(
+    config: RunConfig,
+    work_files: tuple[Path, Path, Path],
+    build_database: Callable[[RunConfig, Path], None] = build,
+) -> None:
     """Build the database, publish directory and report into work_files and move them into place, or remove them all."""
     work_db, work_report, work_publish = work_files
     try:
-        build(config, work_db)
+        build_database(config, work_db)
         publish_step(work_db, work_publish)
         report_step(config, work_db, work_report, work_publish)
         for built, target in zip(
