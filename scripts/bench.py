@@ -6,6 +6,8 @@ dbt's two threads overlapped).
 
 Run with `make bench` (REGEVAL_BENCH_SCALE, default 1.0 = Norway's size). The figures are
 printed, not asserted: this machine is noisy, so compare the ratios measured in one run.
+The monthly refresh (`regeval run --refresh`) is timed against the full build: one new
+month added to the extract, then the same extract again.
 It starts with the performance targets (scripts/bench_floor.py): the dbt models against the
 hand-written floor (scripts/floor.py), peak memory of `dbt build` and of `make run`, and
 the growth from 1x to 2x the scale.
@@ -239,6 +241,56 @@ def time_unpivot(db: Path, target: Path, results: list[tuple[str, float]]) -> No
     print(f"one-pass / union-per-outcome time ratio on DuckDB: {ratio:.2f} ({same})")
 
 
+def time_refresh(data: Path, db: Path, work: Path, results: list[tuple[str, float]]) -> None:
+    """The monthly refresh against full builds: one new month (estimation re-run), and the same extract again (kept).
+
+    The full builds are `dbt build` as timed above and the SQL layers alone (without the
+    estimation models) into a scratch database.
+    """
+    from regeval import refresh
+    from regeval.generate.next_month import add_month
+    from regeval.pipeline import RunConfig, refresh_build
+
+    timed(
+        "dbt build without the estimation models (SQL layers, their tests)",
+        results,
+        run_dbt,
+        ["build", "--exclude", "tag:estimation"],
+        db_path=work / "sql_only.duckdb",
+        data_dir=data,
+        target_dir=work / "target_sql",
+        quiet=True,
+    )
+    refresh.store(db, refresh.fingerprint(data))
+    next_month = work / "register_next"
+    new_month = timed("write the extract with one more month", results, add_month, data, next_month)
+    current = RunConfig(next_month, db, work / "r", work / "p", generate_if_missing=False)
+    timed(
+        f"refresh: new month {new_month[:7]} (SQL layers from it, estimation re-run)",
+        results,
+        refresh_build,
+        current,
+        work / "refreshed.duckdb",
+    )
+    os.replace(work / "refreshed.duckdb", db)
+    timed(
+        "refresh: the same extract again (SQL layers, estimation kept)",
+        results,
+        refresh_build,
+        current,
+        work / "refreshed.duckdb",
+    )
+    seconds = dict(results)
+    full = seconds["dbt build (seeds, models, tests)"]
+    sql = seconds["dbt build without the estimation models (SQL layers, their tests)"]
+    new = seconds[f"refresh: new month {new_month[:7]} (SQL layers from it, estimation re-run)"]
+    same = seconds["refresh: the same extract again (SQL layers, estimation kept)"]
+    print(
+        f"refresh / full dbt build: new month {new / full:.2f}, unchanged extract {same / full:.2f}"
+        f" (target < 0.10); unchanged extract / SQL layers alone {same / sql:.2f}"
+    )
+
+
 def engine_builds(scales: list[float], work: Path) -> None:
     """dbt build on DuckDB and on local Spark at each scale: times, ratio and growth."""
     rows = []
@@ -364,6 +416,7 @@ def main() -> int:
         if window != anti:
             print(f"the two rules disagree: {window} against {anti}", file=sys.stderr)
             return 1
+        time_refresh(data, db, work, results)
     seconds = dict(results)
     ratio = (
         seconds["new job seekers: self anti-join (the alternative)"]
