@@ -184,16 +184,17 @@ def build(config: RunConfig, db_file: Path) -> None:
 
     On Spark (config.engine), dbt builds the SQL layers in the Spark warehouse, their seeds and
     marts are read into db_file, and the estimation models are then built there on DuckDB, so
-    that every later step reads the same tables from DuckDB. The extract's fingerprint is
-    stored in db_file for the next refresh (`regeval.refresh`).
+    that every later step reads the same tables from DuckDB. On DuckDB the extract's
+    fingerprint is stored in db_file for the next refresh (`regeval.refresh`); the refresh
+    runs on DuckDB only (on Spark the extract may live on cluster storage).
     """
-    found = refresh.fingerprint(config.data_dir)
     target = dbt_target(config.db_path)
     if config.engine == "spark":
         build_on_spark(config, db_file, target)
-    else:
-        with step(f"dbt build (SQL layers, estimation, tests) into {db_file.name}"):
-            _dbt_build(["build"], config, db_file, target)
+        return
+    found = refresh.fingerprint(config.data_dir)
+    with step(f"dbt build (SQL layers, estimation, tests) into {db_file.name}"):
+        _dbt_build(["build"], config, db_file, target)
     refresh.store(db_file, found)
 
 
@@ -215,10 +216,12 @@ def refresh_build(config: RunConfig, db_file: Path) -> None:
     the incremental models limited to the refreshed months, then the estimation
     models only if a table they read changed.
     """
+    if config.engine == "spark":
+        say("the refresh runs on DuckDB only: full rebuild on Spark")
+        build(config, db_file)
+        return
     found = refresh.fingerprint(config.data_dir)
     decision = refresh.plan(refresh.stored(config.db_path), found)
-    if decision.since is not None and config.engine == "spark":
-        decision = refresh.Plan(None, "the refresh runs on DuckDB only: full rebuild on Spark")
     say(decision.reason)
     if decision.since is None:
         build(config, db_file)
