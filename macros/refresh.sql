@@ -1,9 +1,8 @@
 {#- The monthly refresh (`regeval run --refresh`): the first month of the register extract that changed
 since the last build, passed by regeval as the var `refresh_since` ('YYYY-MM-01'). Models built
 incrementally recompute only the months that month can change (each says how many months back its
-definition reaches). The refresh is refused (a full rebuild instead) when anything before that month
-changed: regeval compares per-month row counts and checksums with those stored at the last build
-(regeval/refresh.py). -#}
+definition reaches). regeval picks that month by comparing per-month row counts and checksums with
+those stored at the last build, and builds in full instead when its rules say so (regeval/refresh.py). -#}
 
 {% macro refresh_since() %}
     {%- set since = var('refresh_since', none) -%}

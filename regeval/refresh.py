@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,14 +37,13 @@ import numpy as np
 import pandas as pd
 
 from regeval.paths import PROJECT_DIR
+from regeval.sql import identifier
 from regeval.validate import table_file
 
 STATE_SCHEMA = "refresh_state"
 # Estimation inputs count as unchanged when every float is within RTOL of its column's
 # largest magnitude in the last build (the estimates then differ by float noise only).
 RTOL = 1e-9
-# A schema or table name from dbt's manifest, quoted into SQL only when it is this plain.
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The monthly tables the incremental models read, with their month column.
 MONTHLY = {
     "jobseeker_months": "month",
@@ -224,13 +222,7 @@ def estimation_inputs(manifest: Path, tag: str) -> list[tuple[str, str]]:
         for parent in nodes[key]["depends_on"]["nodes"]
         if parent not in tagged and parent in nodes
     }
-    found = sorted((nodes[p]["schema"], nodes[p]["alias"] or nodes[p]["name"]) for p in parents)
-    bad = [f"{s}.{n}" for s, n in found if not (NAME.fullmatch(s) and NAME.fullmatch(n))]
-    if bad:
-        raise ValueError(
-            f"dbt manifest {manifest}: relation names that are not plain identifiers: {bad}"
-        )
-    return found
+    return sorted((nodes[p]["schema"], nodes[p]["alias"] or nodes[p]["name"]) for p in parents)
 
 
 def changed_tables(
@@ -248,7 +240,8 @@ def changed_tables(
         con.execute("attach ? as new (read_only)", [str(new_db)])
         for schema, name in relations:
             frames = [
-                con.execute(f'select * from {db}."{schema}"."{name}"').df() for db in ("old", "new")
+                con.execute(f"select * from {db}.{identifier(schema)}.{identifier(name)}").df()
+                for db in ("old", "new")
             ]
             if not _same_rows(*frames, rtol):
                 changed.append(f"{schema}.{name}")
