@@ -130,6 +130,26 @@ def fit(
     return SyntheticFit(estimator, float(gap[post].mean()), omega, lam, y1.copy(), synthetic)
 
 
+def gap_spread(fit_: SyntheticFit, pre: np.ndarray, post: np.ndarray) -> float:
+    """Standard error proxy of the fit's own effect: sqrt(s^2 (lambda'lambda + 1/T1)).
+
+    s^2 is the variance of the pre-period gap about its lambda-weighted mean
+    (T0 - 1 degrees of freedom; lambda = 1/T0 where the estimator has no time
+    weights), the variance of the effect if the gaps were independent with that
+    variance. Each unit is thus studentized by its own fit's error, on the
+    estimator's own weighting of the pre periods; the gap to an unweighted mean of
+    the other units would misstate both for a unit the weights fit closely and
+    for time weights that rest on a few pre periods.
+    """
+    gap = fit_.gap[pre]
+    n_pre = gap.size
+    if n_pre < 2 or not post.any():
+        return float("nan")
+    lam = fit_.lam if fit_.lam.any() else np.full(n_pre, 1 / n_pre)
+    variance = float(np.sum((gap - lam @ gap) ** 2) / (n_pre - 1))
+    return float(np.sqrt(variance * (lam @ lam + 1 / int(post.sum()))))
+
+
 def rmspe_ratio(fit_: SyntheticFit, pre: np.ndarray, post: np.ndarray) -> float:
     """Root mean squared post gap over root mean squared pre gap (Abadie et al.'s placebo statistic)."""
     gap = fit_.gap

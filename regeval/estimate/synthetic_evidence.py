@@ -8,8 +8,9 @@ synthetic path, and `rmspe_rank` is Abadie et al.'s post/pre RMSPE ratio rank.
 
 Fake studies (calibration) fit every unit once against all the others; a unit's
 placebos there are the other units' fits, whose donors include the fake treated
-unit (it is untreated before the intervention, so nothing leaks), and each
-unit's spread is its gap to the mean of all the other units.
+unit (it is untreated before the intervention, so nothing leaks). Each unit's
+spread (the studentized methods' denominator) is its own fit's pre-period gap
+with the estimator's time weights (`synthetic.gap_spread`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from regeval.estimate.sample import Panel
-from regeval.estimate.single import Evidence, gap_spreads
-from regeval.estimate.synthetic import SyntheticFit, fit, rmspe_ratio
+from regeval.estimate.single import Evidence
+from regeval.estimate.synthetic import SyntheticFit, fit, gap_spread, rmspe_ratio
 
 SYNTHETIC_METHODS = (
     "placebo_t",
@@ -100,9 +101,10 @@ class UnitFacts:
     rmspe: dict[str, float]
 
 
-def _facts(block: Matrix, fits: dict[str, SyntheticFit], spreads: dict[str, float]) -> UnitFacts:
+def _facts(block: Matrix, fits: dict[str, SyntheticFit]) -> UnitFacts:
     """The per-unit quantities of a block and its fits."""
     names = [str(u) for u in block.units]
+    spreads = {u: gap_spread(f, block.pre, block.post) for u, f in fits.items()}
     pre_means = block.y[:, block.pre].mean(axis=1)
     return UnitFacts(
         pre_mean=dict(zip(names, pre_means.tolist(), strict=True)),
@@ -140,13 +142,6 @@ def _evidence(
     )
 
 
-def _spreads(
-    sample: Panel, pre: np.ndarray, post: np.ndarray, units: list[str], comparison: list[str]
-) -> dict[str, float]:
-    """Each unit's pre-period gap spread against the comparison units' mean (itself left out)."""
-    return dict(zip(units, gap_spreads(sample, pre, post, units, comparison).tolist(), strict=True))
-
-
 @dataclass(frozen=True)
 class SyntheticResult:
     """One estimator on one sample: the evidence for inference, the treated fit, the placebo fits, the block."""
@@ -172,12 +167,7 @@ def synthetic_evidence(
     placebos = {
         str(name): fit(y0, k, block.pre, block.post, estimator) for k, name in enumerate(names)
     }
-    keep = np.isin(panel.unit, block.units) & np.isin(panel.period, block.periods)
-    controls = sorted(placebos)
-    spreads = _spreads(
-        panel.select(keep), pre[keep], post[keep], [panel.treated, *controls], controls
-    )
-    facts = _facts(block, placebos, spreads)
+    facts = _facts(block, {str(panel.treated): treated, **placebos})
     evidence = _evidence(block, panel.treated, treated, placebos, facts)
     return SyntheticResult(evidence, treated, placebos, block)
 
@@ -193,10 +183,7 @@ def window_evidence(
         str(name): fit(block.y, k, block.pre, block.post, estimator)
         for k, name in enumerate(block.units)
     }
-    keep = np.isin(window.unit, block.units) & np.isin(window.period, block.periods)
-    names = sorted(fits)
-    spreads = _spreads(window.select(keep), pre[keep], post[keep], names, names)
-    facts = _facts(block, fits, spreads)
+    facts = _facts(block, fits)
     out = {}
     for unit in units:
         if unit not in fits:

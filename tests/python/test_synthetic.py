@@ -12,6 +12,8 @@ import synthdid_reference
 
 import regeval
 from regeval.estimate import synthetic
+from regeval.estimate.synthetic_evidence import synthetic_evidence
+from regeval.simulate import draw, scenarios
 
 # California's Proposition 99 panel (Abadie, Diamond and Hainmueller 2010) as shipped by the
 # synthdid authors (github.com/synth-inference/synthdid, data/california_prop99.csv, BSD-3).
@@ -130,3 +132,36 @@ def test_planted_effect_recovered_exactly() -> None:
     np.testing.assert_allclose(sc.omega, [0, 0.3, 0.7, 0, 0], atol=1e-6)
     shifted = synthetic.fit(np.vstack([controls, treated + 5]), 5, pre, post, "sdid")
     assert shifted.estimate == pytest.approx(2.0, abs=0.05)
+
+
+def test_gap_spread_by_hand() -> None:
+    """Pre gaps 1, 2, 4, 1 and two post periods, with and without time weights."""
+    pre = np.array([True, True, True, True, False, False])
+    post = ~pre
+    treated = np.array([1.0, 2.0, 4.0, 1.0, 9.0, 9.0])
+    synthetic_path = np.zeros(6)
+
+    def fit_with(lam: np.ndarray) -> synthetic.SyntheticFit:
+        return synthetic.SyntheticFit("sdid", 9.0, np.ones(1), lam, treated, synthetic_path)
+
+    # lambda = (0, 0, 1/2, 1/2): weighted pre gap 2.5, deviations -1.5, -0.5, 1.5, -1.5 (sum of
+    # squares 7, over T0 - 1 = 3), times lambda'lambda + 1/T1 = 1/2 + 1/2.
+    weighted = synthetic.gap_spread(fit_with(np.array([0, 0, 0.5, 0.5])), pre, post)
+    assert weighted == pytest.approx(np.sqrt(7 / 3), rel=1e-12)
+    # No time weights (sc): the mean 2, deviations -1, 0, 2, -1 (variance 6 / 3), times 1/4 + 1/2.
+    assert synthetic.gap_spread(fit_with(np.zeros(4)), pre, post) == pytest.approx(
+        np.sqrt(1.5), rel=1e-12
+    )
+
+
+def test_synthetic_evidence_studentizes_by_each_fit() -> None:
+    """The treated unit's and every placebo's spread are their own fits' gap spreads."""
+    panel, pre, post = draw(scenarios()[1], np.random.default_rng(5))
+    result = synthetic_evidence(panel, pre, post, "sdid")
+    block = result.block
+    assert result.evidence.spread == synthetic.gap_spread(result.fit, block.pre, block.post)
+    expected = [
+        synthetic.gap_spread(result.placebos[u], block.pre, block.post)
+        for u in sorted(result.placebos)
+    ]
+    np.testing.assert_array_equal(result.evidence.placebo_spreads, expected)
