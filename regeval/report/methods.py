@@ -64,7 +64,8 @@ INFERENCE: dict[str, Inference] = {
             "Studentized t",
             True,
             "each county's estimate divided by its own pre-period spread (the variance of its "
-            "gap to the other counties), compared with a Student-t fitted to the controls' "
+            "gap to the other counties; for SC and SDID, of its gap to its own synthetic path, "
+            "with SDID's time weights), compared with a Student-t fitted to the controls' "
             "studentized placebos.",
             assumes="each county's estimate scaled by its own pre-period spread is distributed "
             "alike across counties (any volatility, a common serial correlation).",
