@@ -1,6 +1,12 @@
-{# Group-time effects of every roll-out study aggregated with the weights in group_time_effects: by event time (periods since adoption; cohorts weighted by size among those observed at that event time), by cohort (its post periods, equally weighted) and overall (the cohort effects weighted by cohort size). #}
+{# Group-time effects of every roll-out study aggregated with the weights in group_time_effects: by event time (periods since adoption; cohorts weighted by size among those observed at that event time, flagged balanced where every cohort is), by cohort (its post periods, equally weighted) and overall (the cohort effects weighted by cohort size). #}
 with group_time as (
     select * from {{ ref('group_time_effects') }}
+),
+
+cohort_counts as (
+    select study_id, outcome_id, weighting, scale, count(distinct cohort) as n_cohorts_all
+    from group_time
+    group by study_id, outcome_id, weighting, scale
 ),
 
 by_event_time as (
@@ -66,19 +72,28 @@ aggregated as (
 
 final as (
     select
-        study_id,
-        outcome_id,
-        weighting,
-        scale,
-        aggregation,
-        cast(event_time as integer) as event_time,
-        cohort,
-        cast(estimate as double) as estimate,
-        cast(treated_base as double) as treated_base,
-        cast({{ att_pct('scale', 'estimate', 'treated_base') }} as double) as estimate_pct,
-        cast(n_group_time as integer) as n_group_time,
-        cast(n_cohorts as integer) as n_cohorts
+        aggregated.study_id,
+        aggregated.outcome_id,
+        aggregated.weighting,
+        aggregated.scale,
+        aggregated.aggregation,
+        cast(aggregated.event_time as integer) as event_time,
+        aggregated.cohort,
+        cast(aggregated.estimate as double) as estimate,
+        cast(aggregated.treated_base as double) as treated_base,
+        cast({{ att_pct('aggregated.scale', 'aggregated.estimate', 'aggregated.treated_base') }} as double) as estimate_pct,
+        cast(aggregated.n_group_time as integer) as n_group_time,
+        cast(aggregated.n_cohorts as integer) as n_cohorts,
+        case
+            when aggregated.aggregation = 'event_time'
+                then aggregated.n_cohorts = cohort_counts.n_cohorts_all
+        end as balanced
     from aggregated
+    inner join cohort_counts
+        on cohort_counts.study_id = aggregated.study_id
+        and cohort_counts.outcome_id = aggregated.outcome_id
+        and cohort_counts.weighting = aggregated.weighting
+        and cohort_counts.scale = aggregated.scale
 )
 
 select * from final

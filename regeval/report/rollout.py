@@ -127,11 +127,30 @@ def event_figure(data: RolloutData, outcome_id: str, out_dir: Path) -> str:
     ax.plot(
         effects["event_time"],
         effects["estimate_pct"],
+        color="#b2182b",
+        linewidth=1,
+    )
+    balanced = effects["balanced"].fillna(False).astype(bool)
+    ax.plot(
+        effects.loc[balanced, "event_time"],
+        effects.loc[balanced, "estimate_pct"],
+        linestyle="none",
         marker="o",
         markersize=3,
         color="#b2182b",
-        label="effect at event time (group-time effects, cohorts weighted by size)",
+        label="effect at event time, every cohort observed (cohorts weighted by size)",
     )
+    if (~balanced).any():
+        ax.plot(
+            effects.loc[~balanced, "event_time"],
+            effects.loc[~balanced, "estimate_pct"],
+            linestyle="none",
+            marker="o",
+            markersize=3,
+            markerfacecolor="white",
+            color="#b2182b",
+            label="only the cohorts observed that far from adoption",
+        )
     zero_line(ax)
     ax.axvline(-0.5, color="#555555", linestyle=":", linewidth=1, label="adoption")
     ax.set_xlabel("months since adoption")

@@ -77,3 +77,10 @@ def aggregate(att: pd.DataFrame) -> dict[tuple, float]:
         out[("cohort", g)] = float(value)
     out[("overall",)] = float((cohort_effects * sizes).sum() / sizes.sum())
     return out
+
+
+def balanced_event_times(att: pd.DataFrame) -> set[int]:
+    """The event times at which every cohort has a group-time effect."""
+    n_cohorts = att["cohort"].nunique()
+    per_event = att.groupby("event_time")["cohort"].nunique()
+    return {int(e) for e, n in per_event.items() if n == n_cohorts}

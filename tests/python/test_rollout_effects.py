@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from pandas_reference import jobseeker_counts
-from rollout_reference import aggregate, att_gt
+from rollout_reference import aggregate, att_gt, balanced_event_times
 
 from regeval.paths import PROJECT_DIR
 
@@ -121,3 +121,44 @@ def test_event_time_effects_match_pandas(db, counts, design, outcome, weighting,
     assert set(got) == set(expected)
     for key, value in expected.items():
         assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+
+
+@pytest.mark.parametrize("outcome", OUTCOMES)
+def test_balanced_event_times_match_pandas_and_the_study_dates(db, counts, design, outcome):
+    """balanced marks the event times every cohort is observed at, in pandas and from the seed dates.
+
+    By hand: the first cohort's first pre period and the last cohort's last post period bound
+    the balanced window, so it runs from (pre_start - earliest cohort) to (post_end - latest
+    cohort) in months, without -1 (the base period is not a row).
+    """
+    att = att_gt(
+        _panel(counts, design, outcome),
+        design["first_treated"],
+        design["comparison"],
+        "log",
+        "unweighted",
+    )
+    rows = db.execute(
+        "select event_time, balanced from event_time_effects where study_id = ? "
+        "and outcome_id = ? and weighting = 'unweighted' and scale = 'log' "
+        "and aggregation = 'event_time'",
+        [STUDY, outcome],
+    ).fetchall()
+    got = {int(e) for e, balanced in rows if balanced}
+    assert got == balanced_event_times(att)
+    assert {int(e) for e, _ in rows} > got  # the late event times hold only the early cohorts
+
+    def months(a: pd.Timestamp, b: pd.Timestamp) -> int:
+        return (b.year - a.year) * 12 + b.month - a.month
+
+    cohorts = sorted({f for f in design["first_treated"].values() if f is not None})
+    by_hand = set(
+        range(months(cohorts[0], design["start"]), months(cohorts[-1], design["end"]) + 1)
+    )
+    assert got == by_hand - {-1}
+    others = db.execute(
+        "select count(*) from event_time_effects where study_id = ? and outcome_id = ? "
+        "and aggregation <> 'event_time' and balanced is not null",
+        [STUDY, outcome],
+    ).fetchone()[0]
+    assert others == 0
