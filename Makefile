@@ -7,7 +7,7 @@ SPARK_STAMP := $(VENV)/.spark-installed
 # REGEVAL_ENGINE=spark builds the dbt layers on Spark (installs the spark extra and Java first).
 REGEVAL_ENGINE ?= duckdb
 
-.PHONY: setup spark-setup java run refresh test spark-check bench lint dbt-build clean validate-inference
+.PHONY: setup spark-setup java run refresh test spark-check bench lint dbt-build clean validate-inference validate-rollout
 
 setup: $(STAMP)
 
@@ -44,6 +44,10 @@ test: setup
 
 validate-inference: setup
 	$(BIN)/regeval simulate
+
+# Needs the national database of `make run`.
+validate-rollout: setup
+	$(BIN)/python scripts/rollout_twfe_bias.py
 
 spark-check: spark-setup
 	$(BIN)/python scripts/spark_check.py

@@ -137,3 +137,30 @@ def test_python_effects_equal_the_dbt_tables(built_db):
                         "overall": ("overall",),
                     }[row.aggregation]
                     assert mine[key][0] == pytest.approx(row.estimate, rel=1e-9, abs=1e-12)
+
+
+def test_placebo_rollouts_measure_the_twfe_bias_exactly_without_noise():
+    """scripts/rollout_twfe_bias.py on a noise-free panel: taking the planted effect out and planting
+    it in random counties leaves the group-time estimator exact (error 0) and the naive TWFE off by
+    exactly what its own weights predict, towards zero, in every replication."""
+    import importlib.util
+
+    from regeval.paths import PROJECT_DIR
+
+    spec = importlib.util.spec_from_file_location(
+        "rollout_twfe_bias", PROJECT_DIR / "scripts" / "rollout_twfe_bias.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    plan = RollOut()
+    result = script.replicate(_planted(), plan, 20, np.random.default_rng(0))
+    # By hand: the cohorts' planted post means of log(1 - d(e)), weighted 1:2:1.
+    cohort_means = [
+        np.log(1 - plan.reduction(np.arange(n))).mean() for n in (24, 20, 15)
+    ]  # Sep 2012, Jan 2013, Jun 2013 to Aug 2014
+    planted = 100 * (np.exp(np.average(cohort_means, weights=[1, 2, 1])) - 1)
+    np.testing.assert_allclose(result["planted"], planted, rtol=1e-12)
+    np.testing.assert_allclose(result["cs_error"], 0.0, atol=1e-9)
+    np.testing.assert_allclose(result["twfe_error"], result["twfe_predicted_error"], atol=1e-9)
+    assert (result["twfe_error"] > 0.1).all()
+    assert result["twfe_nearer_zero"].all()
