@@ -40,10 +40,12 @@ Rules (threshold t, default 5, REGEVAL_MIN_CELL):
   end (it is computed from the group rates only; hidden county cells inside a published group
   stay hidden); effects_summary: the same, plus a hidden county cell outside the study's groups
   in the pre window (count_national_pre sums every county), and its own window counts of 1 to
-  t-1 (primary); regression_effects, placebo_effects, event_study: every row of a study and
-  outcome, when a hidden group cell or a hidden cell of a treated or control county lies in
-  the span of the study's windows for the outcome (the county-level models and their
-  placebos are further linear equations in the county cells). The sub-outcome relations (b)
+  t-1 (primary); regression_effects, placebo_effects, event_study and the roll-out tables
+  (group_time_effects, event_time_effects, rollout_inference, rollout_cohort_effects): every
+  row of a study and outcome, when a hidden group cell or a hidden cell of a treated or
+  control county lies in the span of the study's windows for the outcome (the county-level
+  models and their placebos, and the roll-out cohorts' mean changes, their aggregates and
+  the fake cohorts' effects, are further linear equations in the county cells). The sub-outcome relations (b)
   hold for these rows too (sums of counts, means and coefficients over the same denominators),
   so the secondary rule runs on them as well, and share_of_total_pct is suppressed where its
   total row is.
@@ -71,6 +73,13 @@ import pandas as pd
 from regeval import warehouse
 from regeval.sql import identifier
 
+# The roll-out studies' tables: group-time effects and what is aggregated or inferred from them.
+ROLLOUT_TABLES = (
+    "group_time_effects",
+    "event_time_effects",
+    "rollout_inference",
+    "rollout_cohort_effects",
+)
 PUBLISHED_TABLES = (
     "county_panel",
     "study_panel",
@@ -81,8 +90,9 @@ PUBLISHED_TABLES = (
     "event_study",
     "study_exclusions",
     "inference_calibration",
+    *ROLLOUT_TABLES,
 )
-ESTIMATE_TABLES = ("regression_effects", "placebo_effects", "event_study")
+ESTIMATE_TABLES = ("regression_effects", "placebo_effects", "event_study", *ROLLOUT_TABLES)
 PERSON_LEVEL_COLUMNS = frozenset({"person_id", "birth_year", "spell_start", "application_id"})
 NOT_PERSON_UNITS = frozenset({"percent of contracted work days"})
 POPULATION_DENOMINATOR_UNITS = ("percent of the labour force", "per 1000")
@@ -135,9 +145,7 @@ def relations_by_outcome(
         parent = cell[outcome_at]
         if parent not in children:
             continue
-        parts = [
-            (*cell[:outcome_at], child, *cell[outcome_at + 1:]) for child in children[parent]
-        ]
+        parts = [(*cell[:outcome_at], child, *cell[outcome_at + 1 :]) for child in children[parent]]
         if all(part in present for part in parts):
             relations.append([cell, *parts])
     return relations
@@ -210,7 +218,7 @@ def shared_count_links(
         partner_outcome = shared.get(cell[outcome_at])
         if partner_outcome is None:
             continue
-        partner = (*cell[:outcome_at], partner_outcome, *cell[outcome_at + 1:])
+        partner = (*cell[:outcome_at], partner_outcome, *cell[outcome_at + 1 :])
         if partner in present:
             links.append([cell, partner])
     return links

@@ -173,6 +173,26 @@ def _create_database(path: Path, extra_column: str | None = None) -> Path:
         ],
         columns=["study_id", "outcome_id", "model", "term", "estimate_pct", "n_obs"],
     )
+    # A roll-out table: a study and outcome with a hidden member county cell in its window
+    # ("s", "jobs": B, C and A) and one without ("b", "sick_leave_pct": never suppressed).
+    group_time = pd.DataFrame(
+        [
+            ("s", "jobs", "unweighted", "level", P2, 1, 2, -0.5, -25.0, 1.0),
+            ("b", "sick_leave_pct", "unweighted", "level", P2, 1, 2, 0.1, 2.0, 1.0),
+        ],
+        columns=[
+            "study_id",
+            "outcome_id",
+            "weighting",
+            "scale",
+            "period_start",
+            "n_treated",
+            "n_comparison",
+            "att",
+            "att_pct",
+            "cohort_size",
+        ],
+    )
     exclusions = pd.DataFrame(
         [("s", "E", "other", "no figure for 1 period(s)")],
         columns=["study_id", "county_code", "role", "reason"],
@@ -188,6 +208,7 @@ def _create_database(path: Path, extra_column: str | None = None) -> Path:
         "effects_pre_post": effects,
         "effects_summary": summary,
         "regression_effects": regression,
+        "group_time_effects": group_time,
         "study_exclusions": exclusions,
     }.items():
         connection.register("frame", frame)
@@ -283,6 +304,13 @@ def test_effect_rows_follow_their_cells(published: tuple[dict, Path]) -> None:
     assert total["count_treated_pre"] == 10 and total["share_of_total_pct"] == 100
     regression = read(out, "regression_effects")
     assert hidden(regression, ["study_id", "outcome_id"]) == {("s", "jobs")}
+    group_time = read(out, "group_time_effects")
+    assert hidden(group_time, ["study_id", "outcome_id"]) == {("s", "jobs")}
+    gone = group_time[group_time["suppressed"]]
+    assert gone[["att", "att_pct", "cohort_size"]].isna().all().all()
+    assert (gone["n_treated"] == 1).all()  # counts of counties are not counts of persons
+    kept = group_time[~group_time["suppressed"]].iloc[0]
+    assert (kept["att"], kept["att_pct"]) == (0.1, 2.0)
 
 
 def test_summary_counts(published: tuple[dict, Path]) -> None:
@@ -301,6 +329,9 @@ def test_summary_counts(published: tuple[dict, Path]) -> None:
         "placebo_effects",
         "event_study",
         "inference_calibration",
+        "event_time_effects",
+        "rollout_inference",
+        "rollout_cohort_effects",
     }
 
 
