@@ -82,7 +82,13 @@ def _simulate(args: argparse.Namespace) -> None:
         else PROJECT_DIR / "seeds" / "public" / "nav_fully_unemployed_county_month.csv"
     )
     text = simulate_command(
-        args.replications, args.out, args.scenario, args.workers, seed_csv, progress=say
+        args.replications,
+        args.out,
+        args.scenario,
+        args.workers,
+        seed_csv,
+        progress=say,
+        seed=args.seed,
     )
     print(text)
     if args.out is not None:
@@ -178,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--replications", type=int, default=400, help="per scenario")
     simulate.add_argument("--scenario", action="append", help="only this scenario (repeatable)")
     simulate.add_argument("--workers", type=int, help="processes (default: up to 2)")
+    simulate.add_argument(
+        "--seed",
+        type=int,
+        default=2019,
+        help="replication r of the i-th scenario run uses seed x 100000 + i x 10000 + r [2019]",
+    )
     simulate.add_argument(
         "--out",
         type=Path,

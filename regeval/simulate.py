@@ -37,6 +37,9 @@ RECOMMENDED = "recommended"
 RECOMMENDED_CALIBRATED = "recommended_calibrated"
 PLANTED_EFFECT = 0.5
 LEVEL = 0.95
+# The targets: coverage of the planted effect and size at 5 %.
+COVERAGE_TARGET = (0.93, 0.97)
+SIZE_TARGET = (0.03, 0.07)
 # The own-trend scenario: the treated county drifts by TREND per period against the others
 # (before and after the intervention), i.e. 0.48 over a 48-period panel, about the planted effect.
 TREND = 0.01
@@ -209,6 +212,11 @@ def _replicate_many(args: tuple[Scenario, list[int], tuple[str, ...]]) -> list[d
         return [row for seed in seeds for row in replicate(scenario, seed, estimators)]
 
 
+def in_target(rate: float, target: tuple[float, float]) -> bool:
+    """True when a coverage or size lies in its target range (ends included)."""
+    return target[0] <= rate <= target[1]
+
+
 def band(p: float, n: int, level: float = 0.95) -> tuple[float, float]:
     """The central binomial interval of a rate p over n replications."""
     low, high = scipy.stats.binom.interval(level, n, p)
@@ -245,8 +253,8 @@ def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
                 "size": float(rejects.mean()) if size_n else np.nan,
                 "size_band_low": size_low,
                 "size_band_high": size_high,
-                "coverage_in_target": bool(n and 0.93 <= covers.mean() <= 0.97),
-                "size_in_target": bool(size_n and 0.03 <= rejects.mean() <= 0.07),
+                "coverage_in_target": bool(n and in_target(covers.mean(), COVERAGE_TARGET)),
+                "size_in_target": bool(size_n and in_target(rejects.mean(), SIZE_TARGET)),
                 "median_width": float(widths.median()) if len(widths) else np.nan,
                 "power": float(planted["rejects"].dropna().astype(float).mean())
                 if planted["rejects"].notna().any()
@@ -450,6 +458,7 @@ def simulate_command(
     workers: int | None = None,
     seed_csv: Path | None = None,
     progress: Callable[[str], None] = lambda message: None,
+    seed: int = 2019,
 ) -> str:
     """Run the scenarios (and the real-panel calibration when the seed CSV is given); write CSVs; return the text."""
     chosen = scenarios()
@@ -460,7 +469,7 @@ def simulate_command(
                 f"unknown scenario(s) {unknown}; choose from: " + "; ".join(s.name for s in chosen)
             )
         chosen = [s for s in chosen if s.name in names]
-    runs = run_simulation(replications, chosen, workers, progress=progress)
+    runs = run_simulation(replications, chosen, workers, seed=seed, progress=progress)
     summary = summarise_runs(runs)
     shares = chosen_shares(runs)
     real = None
