@@ -160,3 +160,76 @@ def test_power_width_and_coverage_when_chosen_by_hand() -> None:
     assert shares.loc["a", "share"] == shares.loc["b", "share"] == pytest.approx(0.5)
     assert shares.loc["a", "coverage_when_chosen"] == pytest.approx(0.5)
     assert shares.loc["b", "coverage_when_chosen"] == pytest.approx(1.0)
+
+
+def _pool_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "pool_simulations", PROJECT_DIR / "scripts" / "pool_simulations.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_batches_pool_by_hand() -> None:
+    """Two batches of one scenario: 371 of 400 and 386 of 400 cover, so the pool covers 757 of 800
+    (0.94625, in the target though the first batch alone is not); its exact 95 % interval is the
+    Clopper-Pearson one (scipy's beta quantiles at 757 and 44)."""
+    pool = _pool_script().pool
+    first = pd.DataFrame(
+        [("s", RECOMMENDED, 400, 371 / 400), ("s", "other", 400, 0.5)],
+        columns=["scenario", "method", "replications", "coverage"],
+    )
+    second = pd.DataFrame(
+        [("s", RECOMMENDED, 400, 386 / 400), ("t", RECOMMENDED, 400, 0.9)],
+        columns=["scenario", "method", "replications", "coverage"],
+    )
+    out = pool({"a": first, "b": second}, [RECOMMENDED]).set_index(["scenario", "method"])
+    assert list(out.index) == [("s", RECOMMENDED)]  # only what every batch has
+    row = out.loc[("s", RECOMMENDED)]
+    assert (row["covered"], row["replications"]) == (757, 800)
+    assert row["coverage"] == pytest.approx(0.94625)
+    assert row["coverage_a"] == pytest.approx(0.9275) and row["coverage_b"] == pytest.approx(0.965)
+    from scipy.stats import beta
+
+    assert row["ci_low"] == pytest.approx(beta.ppf(0.025, 757, 44))
+    assert row["ci_high"] == pytest.approx(beta.ppf(0.975, 758, 43))
+    assert row["coverage_in_target"]
+
+
+def test_pooling_refuses_a_coverage_that_is_not_a_count() -> None:
+    pool = _pool_script().pool
+    table = pd.DataFrame(
+        [("s", RECOMMENDED, 400, 0.9301)],
+        columns=["scenario", "method", "replications", "coverage"],
+    )
+    with pytest.raises(ValueError, match="not a whole number"):
+        pool({"a": table}, [RECOMMENDED])
+
+
+def test_seed_sets_the_replications_seeds() -> None:
+    """Replication r of the i-th scenario of a run uses seed x 100000 + i x 10000 + r."""
+    chosen = [s for s in scenarios() if s.name == "unequal sizes, 11 controls"]
+    runs = run_simulation(2, chosen, workers=1, seed=47, estimators=("did",))
+    assert sorted(runs["seed"].unique()) == [4_700_000, 4_700_001]
+
+
+def test_cli_seed_reaches_the_simulation(monkeypatch, tmp_path) -> None:
+    """`regeval simulate --seed 47` runs the scenarios with seed 47 (2019 without it)."""
+    import regeval.simulate
+    from regeval import cli
+
+    seen = []
+
+    def fake_run(replications, chosen, workers=None, seed=2019, progress=None, **kwargs):
+        seen.append(seed)
+        return run_simulation(1, chosen[:1], workers=1, seed=seed, estimators=("did",))
+
+    monkeypatch.setattr(regeval.simulate, "run_simulation", fake_run)
+    scenario = "unequal sizes, 11 controls"
+    for extra in (["--seed", "47"], []):
+        args = ["simulate", "--replications", "1", "--scenario", scenario, "--no-real"]
+        cli.main([*args, "--out", str(tmp_path), *extra])
+    assert seen == [47, 2019]

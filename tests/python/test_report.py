@@ -759,3 +759,59 @@ def test_study_without_synthetic_rows_says_why(report: tuple[Path, dict]) -> Non
     assert "Synthetic control and synthetic DiD are not estimated for this study" in text
     assert "pre window holds 1 period." in text
     assert "holds 1 period" not in (out / f"{STUDY_A}.html").read_text(encoding="utf-8")
+
+
+def test_methods_page_shows_the_pooled_batches(tmp_path: Path) -> None:
+    """simulation_pooled.csv (scripts/pool_simulations.py) adds a table: each batch's coverage, the
+    pooled one with its exact interval, and the target check (a pooled 0.9283 is out of it)."""
+    import pandas as pd
+
+    from regeval.report import pages
+    from regeval.report.validation import validation
+
+    inference = tmp_path / "inference"
+    inference.mkdir()
+    coverage = pd.DataFrame(
+        [("s", "recommended", 400, 0.9275, 0.9275, 0.97, 0.07, 0.03, 0.0725, 0.5, False, True)],
+        columns=[
+            "scenario",
+            "method",
+            "replications",
+            "coverage",
+            "coverage_band_low",
+            "coverage_band_high",
+            "size",
+            "size_band_low",
+            "size_band_high",
+            "median_width",
+            "coverage_in_target",
+            "size_in_target",
+        ],
+    )
+    coverage.to_csv(inference / "simulation_coverage.csv", index=False)
+    pd.DataFrame(
+        [
+            ("s", "recommended", 0.9275, 0.9650, 800, 757, 0.94625, 0.9285, 0.9616, True, True),
+            ("t", "recommended", 0.9350, 0.9216, 800, 743, 0.92875, 0.9101, 0.9443, False, True),
+        ],
+        columns=[
+            "scenario",
+            "method",
+            "coverage_seed2019",
+            "coverage_seed47",
+            "replications",
+            "covered",
+            "coverage",
+            "ci_low",
+            "ci_high",
+            "coverage_in_target",
+            "parallel_trends",
+        ],
+    ).to_csv(inference / "simulation_pooled.csv", index=False)
+    found = validation(inference, {})
+    titles = [t.title for t in found.simulation]
+    assert "Monte Carlo: the recommended row's coverage pooled over independent batches" in titles
+    page = pages.write_methods(pages.environment(), tmp_path, found, "db").read_text("utf-8")
+    for text in ("Coverage, seed2019", "Coverage, seed47", "0.946", "[0.928, 0.962]", "0.929"):
+        assert text in page
+    assert "[0.910, 0.944]" in page
