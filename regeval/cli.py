@@ -88,7 +88,7 @@ def _simulate(args: argparse.Namespace) -> None:
         args.workers,
         seed_csv,
         progress=say,
-        seed=args.seed,
+        **({} if args.seed is None else {"seed": args.seed}),
     )
     print(text)
     if args.out is not None:
@@ -187,8 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--seed",
         type=int,
-        default=2019,
-        help="replication r of the i-th scenario run uses seed x 100000 + i x 10000 + r [2019]",
+        help="replication r of the i-th scenario run uses seed x 100000 + i x 10000 + r "
+        "[regeval.simulate.SEED, the docs/inference batch's]",
     )
     simulate.add_argument(
         "--out",

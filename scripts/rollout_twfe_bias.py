@@ -60,9 +60,8 @@ def kept_share(plan: RollOut, first: list, periods: list[pd.Timestamp]) -> np.nd
     """1 - d(e) by (county, period) for the given first treated months."""
     out = np.ones((len(first), len(periods)))
     for i, f in enumerate(first):
-        e = months_since(f, periods)
         if f is not None:
-            out[i] = 1 - plan.reduction(e)
+            out[i] = 1 - plan.reduction(months_since(f, periods))
     return out
 
 

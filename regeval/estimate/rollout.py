@@ -46,7 +46,13 @@ WEIGHTINGS = ("unweighted", "denominator")
 SCALES = ("level", "log")
 
 # The relations the roll-out estimation reads (dbt refs of the estimation model).
-RELATIONS = ("studies", "study_units", "study_outcome_windows", "county_panel", "event_time_effects")
+RELATIONS = (
+    "studies",
+    "study_units",
+    "study_outcome_windows",
+    "county_panel",
+    "event_time_effects",
+)
 
 
 def empty_inputs() -> dict[str, pd.DataFrame]:
@@ -74,7 +80,9 @@ def rollout_inputs(relations: Mapping[str, duckdb.DuckDBPyRelation]) -> dict[str
     frames = {
         "studies": studies,
         "units": of_rollout(
-            relations["study_units"].project("study_id, county_code, role, first_treated_month").df()
+            relations["study_units"]
+            .project("study_id, county_code, role, first_treated_month")
+            .df()
         ),
         "windows": of_rollout(
             relations["study_outcome_windows"]
@@ -85,7 +93,9 @@ def rollout_inputs(relations: Mapping[str, duckdb.DuckDBPyRelation]) -> dict[str
         "panel": of_rollout(
             relations["county_panel"]
             .filter("role in ('treated', 'control')")
-            .project("study_id, outcome_id, county_code, period_start, numerator, denominator, rate")
+            .project(
+                "study_id, outcome_id, county_code, period_start, numerator, denominator, rate"
+            )
             .df()
         ),
         "effects": relations["event_time_effects"]

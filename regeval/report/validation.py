@@ -13,7 +13,13 @@ from regeval.report import formatting as fmt
 from regeval.report import methods
 from regeval.report.calibration import rate, yes_no
 from regeval.report.tables import Cell, Table, _h, _n
-from regeval.simulate import RECOMMENDED_CALIBRATED, SENSITIVITY, SYNTHETIC_ESTIMATORS
+from regeval.simulate import (
+    COVERAGE_TARGET,
+    RECOMMENDED_CALIBRATED,
+    SENSITIVITY,
+    SIZE_TARGET,
+    SYNTHETIC_ESTIMATORS,
+)
 
 # The Monte Carlo's rows after the inference methods: the rule's choice, then the
 # Rambachan-Roth robust intervals.
@@ -97,11 +103,11 @@ def _true(value: object) -> bool:
     return str(value).strip().lower() == "true"
 
 
-def _in_target(low: object, value: object, high: object) -> str:
-    """The class of a value: 'fail' outside its target."""
+def _in_target(low: float, high: float, value: object) -> str:
+    """The class of a value: 'fail' outside its target [low, high]."""
     if fmt.is_missing(value):
         return ""
-    return "" if float(low) <= float(value) <= float(high) else "fail"
+    return "" if low <= float(value) <= high else "fail"
 
 
 def _band(low: object, high: object) -> str:
@@ -146,9 +152,9 @@ def simulation_table(coverage: pd.DataFrame) -> Table:
             line += [
                 Cell(method_label(key), "inference valid wrap" + chosen),
                 _n(str(int(r["replications"])), chosen),
-                _n(_number(r["coverage"]), _in_target(0.93, r["coverage"], 0.97) + chosen),
+                _n(_number(r["coverage"]), _in_target(*COVERAGE_TARGET, r["coverage"]) + chosen),
                 _n(_band(r["coverage_band_low"], r["coverage_band_high"]), chosen),
-                _n(_number(r["size"]), _in_target(0.03, r["size"], 0.07) + chosen),
+                _n(_number(r["size"]), _in_target(*SIZE_TARGET, r["size"]) + chosen),
                 _n(_band(r["size_band_low"], r["size_band_high"]), chosen),
                 _n(_number(r.get("median_width")), chosen),
                 Cell(_target_text(r), chosen.strip() if all(both) else "fail"),
@@ -200,7 +206,7 @@ def pooled_table(pooled: pd.DataFrame) -> Table:
                 Cell(method_label(key), "inference valid wrap"),
                 *[_n(_number(r[f"coverage_{b}"])) for b in batches],
                 _n(str(int(r["replications"]))),
-                _n(_number(r["coverage"]), _in_target(0.93, r["coverage"], 0.97)),
+                _n(_number(r["coverage"]), _in_target(*COVERAGE_TARGET, r["coverage"])),
                 _n(_band(r["ci_low"], r["ci_high"])),
                 Cell(yes_no(in_target), "" if in_target else "fail"),
             ]
